@@ -1,0 +1,30 @@
+# Two entry points for a fresh Debian machine (as root, or with sudo):
+#   make demo   install everything, then crawl the bundled demo and write its report
+#   make test   install everything, then run the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test install browser clean
+
+install: $(VENV)/.installed browser
+
+$(VENV)/.installed: pyproject.toml
+	sh scripts/ensure-system.sh
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+browser: $(VENV)/.installed
+	sh scripts/ensure-browser.sh $(PY)
+
+demo: install
+	$(VENV)/bin/rgaa-tracker demo
+
+# pytest exits 5 when it collects no test: that is not a failure of the suite's set-up.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no test collected"; exit 0; fi; exit $$rc
+
+clean:
+	rm -rf $(VENV) .pytest_cache

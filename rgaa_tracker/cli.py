@@ -1,0 +1,222 @@
+"""The ``rgaa-tracker`` command line (SPEC §6). Thin: each command parses its options, calls one
+library function, and turns a ``TrackerError`` into a French message on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import audit as audit_mapping
+from . import crawl as crawl_module
+from . import db, demarche, demo as demo_module, report as report_module
+from .errors import TrackerError
+from .rgaa import axe_version
+from .settings import get_settings
+from .statement import footer_mention, statement_url
+from .tabular import parse_date
+
+app = typer.Typer(help="Suivi de l'accessibilité (RGAA) des démarches en ligne de l'État.", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+demarches_app = typer.Typer(help="Catalogue des démarches.", no_args_is_help=True)
+report_app = typer.Typer(help="Rapports.", no_args_is_help=True)
+app.add_typer(demarches_app, name="demarches")
+app.add_typer(report_app, name="report")
+out = Console()
+err = Console(stderr=True)
+
+
+def user_errors(func):
+    """Print a TrackerError as its French message (no traceback) and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except TrackerError as error:
+            err.print(f"Erreur : {error}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def as_date(value: Optional[str], option: str) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"{error} : « {value} »", param_hint=option) from None
+
+
+def print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+@user_errors
+def init() -> None:
+    """Créer la base de données ou la mettre à jour (migrations)."""
+    engine = db.get_engine()
+    db.upgrade(engine)
+    out.print(f"Base de données à jour : {engine.url.render_as_string(hide_password=True)}")
+
+
+@demarches_app.command("import")
+@user_errors
+def demarches_import(file: Annotated[Path, typer.Argument(help="Fichier CSV, XLSX ou ODS")]) -> None:
+    """Importer ou mettre à jour des démarches (id, titre, ministere, url, volumetrie, date_entree)."""
+    with db.session_scope() as session:
+        summary = demarche.import_demarches(session=session, path=file)
+    for warning in summary.warnings:
+        err.print(f"Attention : {warning}", markup=False)
+    out.print(f"{summary.created} démarche(s) créée(s), {summary.updated} mise(s) à jour.")
+
+
+@demarches_app.command("list")
+@user_errors
+def demarches_list(as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False) -> None:
+    """Lister les démarches."""
+    with db.session_scope() as session:
+        rows = demarche.list_demarches(session=session)
+    if as_json:
+        print_json([row.model_dump(mode="json", exclude={"updated_at"}) for row in rows])
+        return
+    table = Table("Identifiant", "Ministère", "Titre", "Adresse", "Active")
+    for row in rows:
+        table.add_row(row.id, row.ministry_code, row.titre, row.url, "oui" if row.active else "non")
+    out.print(table)
+
+
+def _audit_json(result, criteria: dict[str, str]) -> dict:
+    return {
+        "url": result.url,
+        "final_url": result.final_url,
+        "status": result.http_status,
+        "axe_version": axe_version(),
+        "criteria": criteria,
+        "violations": [{k: v[k] for k in ("rule", "impact", "criteria", "nodes")} for v in audit_mapping.violations(result.axe)],
+        "footer_mention": footer_mention(result.footer_text, result.text),
+        "statement_url": statement_url(result.final_url or result.url, result.links),
+    }
+
+
+async def _audit_once(url: str):
+    from playwright.async_api import async_playwright
+
+    from .browser import audit_url, launch
+
+    settings = get_settings()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, settings)
+        try:
+            return await audit_url(browser, url, settings)
+        finally:
+            await browser.close()
+
+
+@app.command("audit")
+@user_errors
+def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False) -> None:
+    """Auditer une adresse sans rien enregistrer."""
+    result = asyncio.run(_audit_once(url))
+    if result.error_code:
+        raise TrackerError(f"audit impossible : {result.error}")
+    statuses = audit_mapping.criteria_statuses(result.axe)
+    data = _audit_json(result, statuses)
+    if as_json:
+        print_json(data)
+        return
+    out.print(f"{data['url']} — HTTP {data['status']} — axe-core {data['axe_version']}")
+    found = audit_mapping.non_conformes(statuses)
+    out.print(f"Critères en anomalie : {', '.join(found) if found else 'aucun'}")
+    for violation in data["violations"]:
+        crits = ", ".join(violation["criteria"]) or "hors RGAA"
+        out.print(f"  - {violation['rule']} ({violation['impact']}) : {violation['nodes']} élément(s), critère(s) {crits}")
+    out.print(f"Mention d'accessibilité : {data['footer_mention'] or 'absente'} ; déclaration : {data['statement_url'] or 'non trouvée'}")
+
+
+def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger="cli"):
+    settings = get_settings()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False) as progress:
+        task = progress.add_task("Démarches auditées", total=None)
+        pages = {"done": 0}
+
+        def on_page(page) -> None:
+            pages["done"] += 1
+            if page.role == "start":
+                progress.advance(task)
+            progress.update(task, description=f"Démarches auditées ({pages['done']} page(s))")
+
+        return crawl_module.run_crawl(
+            engine=engine,
+            settings=settings,
+            demarche_ids=demarche_ids,
+            concurrency=concurrency,
+            trigger=trigger,
+            on_start=lambda total: progress.update(task, total=total),
+            on_page=on_page,
+        )
+
+
+@app.command()
+@user_errors
+def crawl(
+    demarche_ids: Annotated[Optional[list[str]], typer.Option("--demarche", help="Limiter à cette démarche (répétable)")] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", min=1, help="Pages auditées en parallèle")] = None,
+) -> None:
+    """Lancer un passage des robots maintenant."""
+    run = crawl_with_progress(engine=db.ensure_schema(), demarche_ids=demarche_ids, concurrency=concurrency)
+    out.print(f"Passage n° {run.id} terminé : {run.pages_total} page(s), {run.pages_failed} en échec.")
+
+
+@report_app.command("workshop")
+@user_errors
+def report_workshop(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date de situation (AAAA-MM-JJ)")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Dossier de sortie")] = None,
+) -> None:
+    """Produire le rapport de l'atelier bimestriel."""
+    day = as_date(as_of, "--as-of") or dt.date.today()
+    target = out_dir or report_module.default_out_dir(get_settings().reports_dir, day)
+    with db.session_scope() as session:
+        index = report_module.write_workshop(session=session, out_dir=target, as_of=day)
+    out.print(f"Rapport écrit : {index}")
+
+
+@app.command()
+@user_errors
+def demo(
+    port: Annotated[int, typer.Option(help="Port du site de démonstration (0 : libre)")] = 0,
+    database_url: Annotated[str, typer.Option("--database-url", help="Base de la démonstration")] = "sqlite:///rgaa-tracker-demo.db",
+) -> None:
+    """Servir les démarches de démonstration sur 127.0.0.1, les auditer et écrire le rapport."""
+    engine = db.ensure_schema(db.engine_for(database_url))
+    settings = get_settings()
+    with demo_module.serve(port=port) as base_url, tempfile.TemporaryDirectory() as tmp:
+        out.print(f"Site de démonstration servi sur {base_url}/")
+        catalogue = demo_module.write_catalogue(Path(tmp) / "demarches-demo.csv", base_url)
+        with db.session_scope(engine) as session:
+            summary = demarche.import_demarches(session=session, path=catalogue)
+        out.print(f"{summary.created + summary.updated} démarche(s) de démonstration importée(s).")
+        run = crawl_with_progress(engine=engine, trigger="demo")
+    out.print(f"Passage n° {run.id} : {run.pages_total} page(s) auditée(s), {run.pages_failed} en échec.")
+    day = dt.date.today()
+    with db.session_scope(engine) as session:
+        index = report_module.write_workshop(session=session, out_dir=settings.reports_dir / f"demo-{day.isoformat()}", as_of=day)
+    out.print(f"Rapport de démonstration : {index.resolve()}")
+    out.print(f"Base de la démonstration : {database_url} (RGAA_TRACKER_DATABASE_URL={database_url} pour l'explorer)")
+
+
+def main() -> None:
+    app()

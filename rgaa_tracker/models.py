@@ -1,0 +1,93 @@
+"""Database tables (SQLModel). The schema lives here in one place so Alembic sees all of it;
+the behaviour lives in the domain modules (demarche, crawl, report…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Ministry(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=255)
+
+
+class DemarcheBase(SQLModel):
+    titre: str = Field(max_length=500)
+    ministry_code: str = Field(foreign_key="ministry.code", index=True, max_length=32)
+    url: str = Field(max_length=2000)
+    volumetrie: int | None = None
+    date_entree: dt.date | None = None
+    active: bool = True
+
+
+class Demarche(DemarcheBase, table=True):
+    id: str = Field(primary_key=True, max_length=128)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CrawlRun(SQLModel, table=True):
+    __tablename__ = "crawl_run"
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="running", max_length=16, index=True)
+    started_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    finished_at: dt.datetime | None = None
+    trigger: str = Field(default="cli", max_length=16)
+    axe_version: str = Field(default="", max_length=32)
+    pid: int | None = None
+    hostname: str = Field(default="", max_length=255)
+    pages_total: int = 0
+    pages_failed: int = 0
+
+
+class PageAudit(SQLModel, table=True):
+    __tablename__ = "page_audit"
+    __table_args__ = (Index("ix_page_audit_run_demarche", "run_id", "demarche_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="crawl_run.id")
+    demarche_id: str = Field(foreign_key="demarche.id", index=True, max_length=128)
+    role: str = Field(default="start", max_length=16)
+    url: str = Field(max_length=2000)
+    final_url: str | None = Field(default=None, max_length=2000)
+    http_status: int | None = None
+    title: str | None = Field(default=None, max_length=1000)
+    load_ms: int | None = None
+    error_code: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    footer_mention: str | None = Field(default=None, max_length=16)
+    statement_url: str | None = Field(default=None, max_length=2000)
+    evidence_path: str | None = Field(default=None, max_length=500)
+    violations_count: int = 0
+    audited_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CriterionResult(SQLModel, table=True):
+    """Only the statuses worth a look (non_conforme, a_verifier) are stored, one row per
+    criterion; the rest is derivable from the evidence and would cost 100 rows per page."""
+
+    __tablename__ = "criterion_result"
+    __table_args__ = (UniqueConstraint("page_audit_id", "criterion"),)
+    id: int | None = Field(default=None, primary_key=True)
+    page_audit_id: int = Field(foreign_key="page_audit.id", index=True)
+    criterion: str = Field(max_length=8, index=True)
+    status: str = Field(max_length=16)
+    nodes: int = 0
+
+
+class RuleResult(SQLModel, table=True):
+    __tablename__ = "rule_result"
+    id: int | None = Field(default=None, primary_key=True)
+    page_audit_id: int = Field(foreign_key="page_audit.id", index=True)
+    rule: str = Field(max_length=64)
+    outcome: str = Field(max_length=16)  # violation | incomplete
+    impact: str | None = Field(default=None, max_length=16)
+    criteria: str = Field(default="", max_length=64)  # space-separated RGAA criteria
+    nodes: int = 0
+    help: str = Field(default="", max_length=500)

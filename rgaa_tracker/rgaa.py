@@ -1,0 +1,103 @@
+"""The RGAA 4.1 reference table and the axe-core → RGAA mapping read from the axe build in use.
+
+The table is our own (number, theme, short French title, link to the official text); the
+mapping is never written by hand: axe-core tags each mapped rule ``RGAA-<theme>.<crit>.<test>``
+and those tags move between axe releases (4.11.1 moved three rules), so we read them from the
+script we actually inject.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+OFFICIAL_BASE_URL = "https://accessibilite.numerique.gouv.fr/methode/criteres-et-tests/"
+RGAA_TAG = re.compile(r"^RGAA-(\d+)\.(\d+)\.(\d+)$")
+# In axe.min.js each rule is an object literal starting {id:"rule-id",... tags:[...]
+_AXE_RULE = re.compile(r'\{id:"([a-z0-9-]+)",(?:[^{}]|\{[^{}]*\})*?tags:\[([^\]]*)\]')
+_AXE_VERSION = re.compile(r"axe v(\d+\.\d+\.\d+)")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    number: str
+    theme_number: int
+    theme: str
+    title: str
+
+    @property
+    def url(self) -> str:
+        return f"{OFFICIAL_BASE_URL}#{self.number}"
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return criterion_sort_key(self.number)
+
+
+def criterion_sort_key(number: str) -> tuple[int, int]:
+    theme, crit = number.split(".")
+    return int(theme), int(crit)
+
+
+@lru_cache(maxsize=1)
+def criteria() -> dict[str, Criterion]:
+    """All 106 criteria in RGAA order, keyed by number ("1.1" … "13.12")."""
+    text = resources.files("rgaa_tracker.data").joinpath("rgaa_criteria.csv").read_text("utf-8")
+    rows = csv.DictReader(text.splitlines(), delimiter=";")
+    table = [
+        Criterion(r["criterion"], int(r["theme_number"]), r["theme"], r["title"]) for r in rows
+    ]
+    table.sort(key=lambda c: c.sort_key)
+    return {c.number: c for c in table}
+
+
+def themes() -> dict[int, str]:
+    return {c.theme_number: c.theme for c in criteria().values()}
+
+
+def criterion_of_tag(tag: str) -> str | None:
+    """``"RGAA-1.1.2"`` → ``"1.1"``; any other tag → None."""
+    match = RGAA_TAG.match(tag)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def criteria_of_tags(tags: list[str]) -> list[str]:
+    found = {c for c in map(criterion_of_tag, tags) if c}
+    return sorted(found, key=criterion_sort_key)
+
+
+@lru_cache(maxsize=1)
+def axe_script() -> str:
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    return AXE_SCRIPT
+
+
+def axe_version(script: str | None = None) -> str:
+    match = _AXE_VERSION.search((script or axe_script())[:200])
+    return match.group(1) if match else "inconnue"
+
+
+def axe_rule_mapping(script: str | None = None) -> dict[str, list[str]]:
+    """Rule id → RGAA criteria, parsed from the axe build (only rules with RGAA tags)."""
+    mapping: dict[str, list[str]] = {}
+    for rule_id, tag_list in _AXE_RULE.findall(script or axe_script()):
+        tags = [t.strip().strip('"') for t in tag_list.split(",")]
+        found = criteria_of_tags(tags)
+        if found:
+            mapping[rule_id] = found
+    return mapping
+
+
+@lru_cache(maxsize=1)
+def bundled_axe_mapping() -> dict[str, list[str]]:
+    return axe_rule_mapping()
+
+
+def covered_criteria(mapping: dict[str, list[str]] | None = None) -> set[str]:
+    """Criteria that at least one axe rule checks; the others are ``non_couvert``."""
+    mapping = bundled_axe_mapping() if mapping is None else mapping
+    return {c for crits in mapping.values() for c in crits}

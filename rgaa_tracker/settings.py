@@ -1,0 +1,105 @@
+"""The one settings object, read once from the environment and ``playwright.config.toml``.
+
+Policy figures (threshold, validity, target, deadline) live here so that no module hard-codes
+them; DINUM can change the target without touching code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_NAME = "playwright.config.toml"
+DEFAULT_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+class BrowserSettings(BaseModel):
+    executable_path: str = Field("", description="Chromium executable; empty = auto-detect")
+    headless: bool = Field(True, description="Run Chromium without a window")
+    args: list[str] = Field(default_factory=lambda: list(DEFAULT_ARGS), description="Chromium flags")
+    viewport_width: int = Field(1280, description="Viewport width in CSS pixels")
+    viewport_height: int = Field(800, description="Viewport height in CSS pixels")
+    user_agent: str = Field(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36 rgaa-tracker/0.1",
+        description="User agent sent by the crawler (not 'HeadlessChrome')",
+    )
+    locale: str = Field("fr-FR", description="Browser locale")
+
+
+class CrawlSettings(BaseModel):
+    concurrency: int = Field(0, ge=0, description="Pages audited at once; 0 = from CPU count")
+    navigation_timeout_s: float = Field(30, gt=0, description="Timeout of one navigation")
+    settle_timeout_s: float = Field(5, ge=0, description="Bounded wait for a quiet page")
+    axe_timeout_s: float = Field(60, gt=0, description="Timeout of one axe run")
+    pages_per_demarche: int = Field(6, ge=1, description="Pages audited per démarche")
+    axe_rules: Literal["all", "rgaa"] = Field("all", description="Which axe rules run")
+
+    def effective_concurrency(self) -> int:
+        # The work is CPU-bound (axe in the page): more tabs than cores only adds memory.
+        return self.concurrency or max(1, min(4, os.cpu_count() or 1))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RGAA_TRACKER_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    database_url: str = Field("sqlite:///rgaa-tracker.db", description="SQLAlchemy database URL")
+    audits_dir: Path = Field(Path("audits"), description="Where raw axe evidence is written")
+    reports_dir: Path = Field(Path("reports"), description="Where reports are written")
+    threshold: float = Field(75, description="Declared rate (%) from which a démarche is accessible")
+    validity_years: int = Field(3, description="Years a declaration stays valid")
+    target_share: float = Field(0.80, description="Share of accessible démarches aimed at")
+    deadline: dt.date = Field(dt.date(2022, 12, 31), description="Date the target is due")
+    browser: BrowserSettings = Field(default_factory=BrowserSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = config_path()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+def config_path() -> Path | None:
+    """``RGAA_TRACKER_CONFIG`` if set, else ``playwright.config.toml`` in the working directory."""
+    explicit = os.environ.get("RGAA_TRACKER_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path.cwd() / CONFIG_FILE_NAME
+    return local if local.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,77 @@
+"""Shared fixtures: a real SQLite file per test, a real HTTP server on 127.0.0.1, real Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from rgaa_tracker import db
+from rgaa_tracker.settings import get_settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SITE = FIXTURES / "site"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve_directory(directory: Path, handler: type = QuietHandler):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def site_url():
+    """Base URL of tests/fixtures/site served on 127.0.0.1 (no trailing slash)."""
+    server = serve_directory(SITE)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Settings pointing at a fresh SQLite file and evidence folder under tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RGAA_TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
+    monkeypatch.setenv("RGAA_TRACKER_AUDITS_DIR", str(tmp_path / "audits"))
+    monkeypatch.setenv("RGAA_TRACKER_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("RGAA_TRACKER_CRAWL__SETTLE_TIMEOUT_S", "1")
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def engine(settings):
+    engine = db.make_engine(settings.database_url)
+    db.ensure_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def audit_urls(urls: list[str]):
+    """Audit several URLs with one real Chromium; returns {url: PageResult}."""
+    from playwright.async_api import async_playwright
+
+    from rgaa_tracker.browser import audit_url, launch
+
+    async def run():
+        settings = get_settings()
+        async with async_playwright() as playwright:
+            browser = await launch(playwright, settings)
+            try:
+                return {url: await audit_url(browser, url, settings) for url in urls}
+            finally:
+                await browser.close()
+
+    return asyncio.run(run())

@@ -1,0 +1,80 @@
+"""The command line as scripts use it: real process, exit codes, JSON shape, French errors."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .factories import write_csv
+
+CLI = [sys.executable, "-m", "rgaa_tracker"]
+
+
+def run_cli(*args, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RGAA_TRACKER_")}
+    env.update({"RGAA_TRACKER_DATABASE_URL": f"sqlite:///{cwd / 'cli.db'}", "RGAA_TRACKER_CRAWL__SETTLE_TIMEOUT_S": "1"})
+    env.update(env_extra or {})
+    return subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
+
+
+def test_audit_json_has_the_spec_shape(tmp_path, site_url):
+    done = run_cli("audit", f"{site_url}/img-no-alt.html", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) == {"url", "final_url", "status", "axe_version", "criteria", "violations", "footer_mention", "statement_url"}
+    assert len(data["criteria"]) == 106
+    assert data["criteria"]["1.1"] == "non_conforme"
+    assert data["criteria"]["11.1"] == "non_applicable"  # no form on that page
+    assert data["criteria"]["1.6"] == "non_couvert"
+    assert data["status"] == 200
+    assert {"rule": "image-alt", "impact": "critical", "criteria": ["1.1"], "nodes": 1} in data["violations"]
+    assert all(set(v) == {"rule", "impact", "criteria", "nodes"} for v in data["violations"])
+    assert data["footer_mention"] == "partiellement"
+    assert data["statement_url"] == f"{site_url}/accessibilite.html"
+
+
+def test_audit_of_unreachable_url_exits_1_with_one_french_line(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    done = run_cli("audit", url, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert lines[0].startswith("Erreur : audit impossible : connexion refusée") and url in lines[0]
+
+
+def test_usage_error_exits_2(tmp_path):
+    assert run_cli("crawl", "--concurrency", "zero", cwd=tmp_path).returncode == 2
+    assert run_cli("report", "workshop", "--as-of", "hier", cwd=tmp_path).returncode == 2
+
+
+def test_rejected_import_exits_1_and_lists_rows(tmp_path):
+    path = write_csv(tmp_path / "d.csv", ["id", "titre", "ministere", "url"], [["a", "A", "MEF", "pas une url"]])
+    done = run_cli("demarches", "import", str(path), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "ligne 2, colonne « url »" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_import_crawl_report_end_to_end(tmp_path, site_url):
+    path = write_csv(tmp_path / "d.csv", ["id", "titre", "ministere", "url"], [["sans-label", "Champ sans étiquette", "MEF", f"{site_url}/no-label.html"]])
+    assert run_cli("init", cwd=tmp_path).returncode == 0
+    done = run_cli("demarches", "import", str(path), cwd=tmp_path)
+    assert done.returncode == 0 and "1 démarche(s) créée(s)" in done.stdout
+    listed = run_cli("demarches", "list", "--json", cwd=tmp_path)
+    assert json.loads(listed.stdout)[0]["id"] == "sans-label"
+    done = run_cli("crawl", "--demarche", "sans-label", "--concurrency", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Passage n° 1 terminé" in done.stdout
+    unknown = run_cli("crawl", "--demarche", "inconnue", cwd=tmp_path)
+    assert unknown.returncode == 1 and "Démarche(s) inconnue(s) : inconnue" in unknown.stderr
+    done = run_cli("report", "workshop", "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "Champ sans étiquette" in html and "11.1" in html
