@@ -114,15 +114,14 @@ def _audit_json(result, criteria: dict[str, str]) -> dict:
 async def _audit_once(url: str):
     from playwright.async_api import async_playwright
 
-    from .browser import audit_url, launch
+    from .browser import BrowserPool, audit_url
 
-    settings = get_settings()
     async with async_playwright() as playwright:
-        browser = await launch(playwright, settings)
+        pool = BrowserPool(playwright, get_settings())
         try:
-            return await audit_url(browser, url, settings)
+            return await audit_url(pool, url)
         finally:
-            await browser.close()
+            await pool.close()
 
 
 @app.command("audit")

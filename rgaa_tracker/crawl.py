@@ -1,8 +1,9 @@
 """A crawl run: every active démarche's start page and RGAA sample pages, audited in Chromium.
 
-Shaped like pa11y-ci: one browser, a bounded pool of pages in flight, a fresh context per page,
-and a failure stored as that page's result, never stopping the run. Each page is stored in its
-own transaction as soon as it is audited, so a killed run loses at most the pages in flight.
+Shaped like pa11y-ci: one browser, a bounded pool of tabs pulling from one queue, and a failure
+stored as that page's result, never stopping the run. Each page is stored in its own transaction
+as soon as it is audited, so a killed run loses at most the pages in flight. A URL shared by
+several démarches (a ministry's common legal or statement page) is audited once per run.
 """
 
 from __future__ import annotations
@@ -12,22 +13,23 @@ import gzip
 import json
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import async_playwright
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from . import audit
-from .browser import PageResult, audit_url, launch
+from .browser import BrowserPool, PageResult, Tab
 from .errors import NotFound
-from .models import CriterionResult, CrawlRun, Demarche, PageAudit, RuleResult, utcnow
+from .models import CriterionResult, CrawlRun, Declaration, Demarche, PageAudit, RuleResult, utcnow
 from .rgaa import axe_version
 from .settings import Settings
-from .statement import footer_mention, sample_pages, statement_url
+from .statement import footer_mention, parse_statement, sample_pages, statement_url
 
 STORED_STATUSES = (audit.NON_CONFORME, audit.A_VERIFIER)
 PageCallback = Callable[[PageAudit], None]
@@ -85,19 +87,40 @@ def write_evidence(axe_results: dict, *, audits_dir: Path, run_id: int, page_aud
     return str(path)
 
 
-def record_page(*, session: Session, run: CrawlRun, target: Target, role: str, result: PageResult, audits_dir: Path) -> PageAudit:
-    """Store one audited page with its criterion and rule results, in one transaction."""
+def record_declaration(*, session: Session, run: CrawlRun, demarche_id: str, url: str, text: str) -> Declaration | None:
+    """A declaration found on a statement page, added only when it differs from the last one found."""
+    facts = parse_statement(text)
+    if facts.empty:
+        return None
+    latest = session.exec(
+        select(Declaration)
+        .where(Declaration.demarche_id == demarche_id, Declaration.provenance == "crawl")
+        .order_by(Declaration.recorded_at.desc(), Declaration.id.desc())
+        .limit(1)
+    ).first()
+    same = latest is not None and (latest.statut, latest.taux, latest.date_publication, latest.date_audit, latest.url, latest.rgaa_version) == (
+        facts.status, facts.rate, facts.published_on, facts.audited_on, url, facts.rgaa_version
+    )
+    if same:
+        return None
+    declaration = Declaration(
+        demarche_id=demarche_id, provenance="crawl", statut=facts.status, taux=facts.rate,
+        date_publication=facts.published_on, date_audit=facts.audited_on, url=url,
+        rgaa_version=facts.rgaa_version, run_id=run.id, source=f"passage {run.id}",
+    )
+    session.add(declaration)
+    return declaration
+
+
+def record_page(*, session: Session, run: CrawlRun, target: Target, role: str, result: PageResult, audits_dir: Path, evidence: str | None = None) -> PageAudit:
+    """Store one audited page with its criterion and rule results, in one transaction.
+
+    ``evidence`` reuses the file of the same URL audited earlier in the run for another démarche.
+    """
     page = PageAudit(
-        run_id=run.id,
-        demarche_id=target.demarche_id,
-        role=role,
-        url=result.url,
-        final_url=result.final_url,
-        http_status=result.http_status,
-        title=result.title,
-        load_ms=result.load_ms,
-        error_code=result.error_code,
-        error=result.error,
+        run_id=run.id, demarche_id=target.demarche_id, role=role, url=result.url, final_url=result.final_url,
+        http_status=result.http_status, title=result.title, load_ms=result.load_ms,
+        error_code=result.error_code, error=result.error,
     )
     if result.axe is not None:
         page.footer_mention = footer_mention(result.footer_text, result.text)
@@ -112,19 +135,15 @@ def record_page(*, session: Session, run: CrawlRun, target: Target, role: str, r
                 session.add(CriterionResult(page_audit_id=page.id, criterion=number, status=status, nodes=nodes.get(number, 0)))
         for kind, outcome in (("violations", "violation"), ("incomplete", "incomplete")):
             for rule in result.axe.get(kind) or []:
-                session.add(
-                    RuleResult(
-                        page_audit_id=page.id,
-                        rule=rule["id"],
-                        outcome=outcome,
-                        impact=rule.get("impact"),
-                        criteria=" ".join(audit.criteria_of_tags(rule.get("tags", []))),
-                        nodes=len(rule.get("nodes") or []),
-                        help=(rule.get("help") or "")[:500],
-                    )
-                )
+                session.add(RuleResult(
+                    page_audit_id=page.id, rule=rule["id"], outcome=outcome, impact=rule.get("impact"),
+                    criteria=" ".join(audit.criteria_of_tags(rule.get("tags", []))),
+                    nodes=len(rule.get("nodes") or []), help=(rule.get("help") or "")[:500],
+                ))
         page.violations_count = len(result.axe.get("violations") or [])
-        page.evidence_path = write_evidence(result.axe, audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id)
+        page.evidence_path = evidence or write_evidence(result.axe, audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id)
+        if role == "statement":
+            record_declaration(session=session, run=run, demarche_id=target.demarche_id, url=result.final_url or result.url, text=result.text)
     run.pages_total += 1
     run.pages_failed += 0 if result.error_code is None else 1
     session.add_all([page, run])
@@ -141,48 +160,65 @@ def _nodes_per_criterion(axe_results: dict) -> dict[str, int]:
     return counts
 
 
-class _BrowserPool:
-    """One browser shared by the pages in flight, relaunched if it dies."""
+async def crawl_pages(
+    run_targets: list[Target],
+    settings: Settings,
+    concurrency: int,
+    store: Callable[[Target, str, PageResult], None],
+    stop: threading.Event | None = None,
+) -> None:
+    """Audit every target and its sample pages with ``concurrency`` tabs; ``store`` each result.
 
-    def __init__(self, playwright, settings: Settings):
-        self.playwright, self.settings = playwright, settings
-        self.browser: Browser | None = None
-        self.lock = asyncio.Lock()
-
-    async def get(self) -> Browser:
-        async with self.lock:
-            if self.browser is None or not self.browser.is_connected():
-                self.browser = await launch(self.playwright, self.settings)
-            return self.browser
-
-    async def close(self) -> None:
-        if self.browser is not None and self.browser.is_connected():
-            await self.browser.close()
-
-
-async def _crawl(run_targets: list[Target], settings: Settings, concurrency: int, store: Callable[[Target, str, PageResult], None]) -> None:
-    semaphore = asyncio.Semaphore(concurrency)
+    Setting ``stop`` makes the tabs take no new page; pages in flight are finished and stored.
+    """
+    queue: asyncio.Queue[tuple[Target, str, str]] = asyncio.Queue()
+    for target in run_targets:
+        queue.put_nowait((target, "start", target.url))
+    audited: dict[str, asyncio.Future[PageResult]] = {}
     limit = settings.crawl.pages_per_demarche
+    crawl = settings.crawl
+
+    async def audit_with_retries(tab: Tab, url: str) -> PageResult:
+        for attempt in range(crawl.retries + 1):
+            result = await tab.audit(url)
+            result.attempts = attempt + 1
+            if not result.transient or attempt == crawl.retries:
+                return result
+            await asyncio.sleep(crawl.retry_backoff_s * 2**attempt)
+        return result
+
+    async def worker(tab: Tab) -> None:
+        while not (stop and stop.is_set()):
+            try:
+                target, role, url = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            try:
+                shared = audited.get(url)
+                if shared is None:
+                    audited[url] = asyncio.get_running_loop().create_future()
+                    result = await audit_with_retries(tab, url)
+                    audited[url].set_result(result)
+                else:
+                    result = await shared
+                store(target, role, result)
+                if role == "start" and result.ok:
+                    for sample_role, sample_url in sample_pages(result.final_url or url, result.links, limit):
+                        queue.put_nowait((target, sample_role, sample_url))
+            finally:
+                queue.task_done()
 
     async with async_playwright() as playwright:
-        pool = _BrowserPool(playwright, settings)
-        await pool.get()  # fail fast, before any page, when no browser can start
-
-        async def one_page(target: Target, role: str, url: str) -> PageResult:
-            async with semaphore:
-                result = await audit_url(await pool.get(), url, settings)
-            store(target, role, result)
-            return result
-
-        async def one_demarche(target: Target) -> None:
-            start = await one_page(target, "start", target.url)
-            if start.ok:
-                base = start.final_url or start.url
-                await asyncio.gather(*(one_page(target, role, url) for role, url in sample_pages(base, start.links, limit)))
-
+        pool = BrowserPool(playwright, settings)
+        await pool.release(await pool.new_context())  # fail fast when no browser can start
+        tabs = [Tab(pool) for _ in range(max(1, concurrency))]
         try:
-            await asyncio.gather(*(one_demarche(t) for t in run_targets))
+            # Workers return when the queue is empty; sample pages found late restart the loop.
+            while not queue.empty() and not (stop and stop.is_set()):
+                await asyncio.gather(*(worker(tab) for tab in tabs))
         finally:
+            for tab in tabs:
+                await tab.close()
             await pool.close()
 
 
@@ -195,6 +231,7 @@ def run_crawl(
     trigger: str = "cli",
     on_start: Callable[[int], None] | None = None,
     on_page: PageCallback | None = None,
+    stop: threading.Event | None = None,
 ) -> CrawlRun:
     """One crawl run now; returns the finished (or interrupted) run."""
     with Session(engine, expire_on_commit=False) as session:
@@ -205,15 +242,19 @@ def run_crawl(
         session.commit()
         if on_start:
             on_start(len(run_targets))
+        evidence_of: dict[str, str] = {}
 
         def store(target: Target, role: str, result: PageResult) -> None:
-            page = record_page(session=session, run=run, target=target, role=role, result=result, audits_dir=settings.audits_dir)
+            page = record_page(session=session, run=run, target=target, role=role, result=result,
+                               audits_dir=settings.audits_dir, evidence=evidence_of.get(result.url))
+            if page.evidence_path:
+                evidence_of.setdefault(result.url, page.evidence_path)
             if on_page:
                 on_page(page)
 
         try:
-            asyncio.run(_crawl(run_targets, settings, concurrency or settings.crawl.effective_concurrency(), store))
-            run.status = "finished"
+            asyncio.run(crawl_pages(run_targets, settings, concurrency or settings.crawl.effective_concurrency(), store, stop))
+            run.status = "interrupted" if stop and stop.is_set() else "finished"
         except (KeyboardInterrupt, SystemExit, asyncio.CancelledError):
             session.rollback()
             run.status = "interrupted"

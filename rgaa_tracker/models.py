@@ -91,3 +91,22 @@ class RuleResult(SQLModel, table=True):
     criteria: str = Field(default="", max_length=64)  # space-separated RGAA criteria
     nodes: int = 0
     help: str = Field(default="", max_length=500)
+
+
+class Declaration(SQLModel, table=True):
+    """One published accessibility statement of a démarche. Rows are only ever added: a newer
+    declaration supersedes an older one by its dates, it never overwrites it."""
+
+    __table_args__ = (Index("ix_declaration_demarche_dates", "demarche_id", "date_publication", "date_audit"),)
+    id: int | None = Field(default=None, primary_key=True)
+    demarche_id: str = Field(foreign_key="demarche.id", max_length=128)
+    provenance: str = Field(max_length=8)  # import | crawl | web
+    statut: str | None = Field(default=None, max_length=16)  # totalement | partiellement | non
+    taux: float | None = None
+    date_publication: dt.date | None = None
+    date_audit: dt.date | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    rgaa_version: str | None = Field(default=None, max_length=16)
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    run_id: int | None = Field(default=None, foreign_key="crawl_run.id")
+    source: str | None = Field(default=None, max_length=255)

@@ -7,8 +7,10 @@ done on text folded to lower-case ASCII with collapsed white space.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
 _MENTION = re.compile(r"accessibilite\s*:?\s*(non|partiellement|totalement)\s+conforme")
@@ -50,7 +52,7 @@ def link_role(text: str, href: str) -> str | None:
     path = urlsplit(folded_href).path
     for role, words in _ROLE_WORDS.items():
         for word in words:
-            if word in folded_text or (" " not in word and word in path):
+            if re.search(rf"\b{re.escape(word)}\b", folded_text) or (" " not in word and word in path):
                 return role
     return None
 
@@ -80,3 +82,84 @@ def statement_url(start_url: str, links: list[tuple[str, str]]) -> str | None:
         if url.startswith(("http://", "https://")) and link_role(text, url) == "statement":
             return url
     return None
+
+
+# --- What a statement page declares -------------------------------------------------------------
+
+MONTHS = {
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+}
+_DATE = (
+    r"(?:(?P<d1>\d{1,2})(?:er)?\s+(?P<m1>" + "|".join(MONTHS) + r")\s+(?P<y1>\d{4})"
+    r"|(?P<d2>\d{1,2})[/.-](?P<m2>\d{1,2})[/.-](?P<y2>\d{4})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))"
+)
+_ESTABLISHED = re.compile(r"(?:etablie|redigee|publiee|realisee)\s+(?:le\s+|en\s+date\s+du\s+)?" + _DATE)
+_UPDATED = re.compile(r"mise\s+a\s+jour\s+(?:le\s+)?" + _DATE)
+_AUDITED = re.compile(r"audit[^.]{0,80}?(?:realise|effectue|mene|conduit)e?s?\s+(?:le\s+|en\s+date\s+du\s+)?" + _DATE)
+_NUMBER = r"(\d{1,3}(?:[.,]\d{1,2})?)\s*%"
+_RATE_AFTER = re.compile(_NUMBER + r"\s*(?:des\s+criteres|de\s+criteres|de\s+conformite|des\s+\d+\s+criteres)")
+_RATE_BEFORE = re.compile(r"taux\s+(?:global\s+)?de\s+conformite(?:\s+global)?(?:\s+(?:du\s+site|au\s+rgaa(?:\s*[\d.]+)?|du\s+service|de\s+ce\s+site))?\s*(?:est\s+de|s'eleve\s+a|de|:|=|est)?\s*" + _NUMBER)
+_STATUS = re.compile(r"(?:est|sont|:)\s+(totalement|partiellement|non)\s+conformes?\b")
+_STATUS_STANDALONE = re.compile(r"\b(totalement|partiellement|non)\s+conformes?\s+(?:avec|au|a la|aux)\s+(?:le\s+)?(?:rgaa|referentiel)")
+_VERSION = re.compile(r"\brgaa\s*(?:,?\s*version\s*|v)?\s*(\d(?:\.\d){0,2})\b")
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    """What a statement page says; every field stays None when the page does not say it."""
+
+    status: str | None = None
+    rate: float | None = None
+    published_on: dt.date | None = None
+    audited_on: dt.date | None = None
+    rgaa_version: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == StatementFacts()
+
+
+def _date_of(match: re.Match) -> dt.date | None:
+    groups = match.groupdict()
+    try:
+        if groups["d1"]:
+            return dt.date(int(groups["y1"]), MONTHS[groups["m1"]], int(groups["d1"]))
+        if groups["d2"]:
+            return dt.date(int(groups["y2"]), int(groups["m2"]), int(groups["d2"]))
+        return dt.date(int(groups["y3"]), int(groups["m3"]), int(groups["d3"]))
+    except ValueError:
+        return None  # "31 février": not a date, and we do not guess one
+
+
+def _last_date(pattern: re.Pattern, text: str) -> dt.date | None:
+    dates = [d for d in map(_date_of, pattern.finditer(text)) if d]
+    return max(dates) if dates else None
+
+
+def _rate(text: str) -> float | None:
+    for pattern in (_RATE_BEFORE, _RATE_AFTER):
+        for match in pattern.finditer(text):
+            sentence = re.split(r"[.;!?]\s", text[max(0, match.start() - 80): match.start()])[-1]
+            if "moyen" in sentence or "moyen" in match.group(0):
+                continue  # the optional average rate is not the RGAA conformity rate
+            value = float(match.group(1).replace(",", "."))
+            if 0 <= value <= 100:
+                return value
+    return None
+
+
+def parse_statement(text: str) -> StatementFacts:
+    """Read status, rate, dates and RGAA version from a statement page's text."""
+    folded = fold(text)
+    status_match = _MENTION.search(folded) or _STATUS.search(folded) or _STATUS_STANDALONE.search(folded)
+    published = [d for d in (_last_date(_ESTABLISHED, folded), _last_date(_UPDATED, folded)) if d]
+    version = _VERSION.search(folded)
+    return StatementFacts(
+        status=status_match.group(1) if status_match else None,
+        rate=_rate(folded),
+        published_on=max(published) if published else None,
+        audited_on=_last_date(_AUDITED, folded),
+        rgaa_version=version.group(1) if version else None,
+    )

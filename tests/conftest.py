@@ -60,18 +60,19 @@ def engine(settings):
 
 
 def audit_urls(urls: list[str]):
-    """Audit several URLs with one real Chromium; returns {url: PageResult}."""
+    """Audit several URLs in one real Chromium, one tab; returns {url: PageResult}."""
     from playwright.async_api import async_playwright
 
-    from rgaa_tracker.browser import audit_url, launch
+    from rgaa_tracker.browser import BrowserPool, Tab
 
     async def run():
-        settings = get_settings()
         async with async_playwright() as playwright:
-            browser = await launch(playwright, settings)
+            pool = BrowserPool(playwright, get_settings())
+            tab = Tab(pool)
             try:
-                return {url: await audit_url(browser, url, settings) for url in urls}
+                return {url: await tab.audit(url) for url in urls}
             finally:
-                await browser.close()
+                await tab.close()
+                await pool.close()
 
     return asyncio.run(run())
