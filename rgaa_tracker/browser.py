@@ -47,6 +47,19 @@ _SETTLE_PROBE = """(() => {
       return fetch0.apply(this, args).finally(() => { state.inflight--; mark(); });
     };
   }
+  // Short timers (<= 1 s) usually start rendering; longer ones are polling, not awaited.
+  const timers = state.timers = new Set();
+  const setTimeout0 = window.setTimeout, clearTimeout0 = window.clearTimeout;
+  window.setTimeout = function (fn, delay, ...rest) {
+    if (typeof fn !== 'function' || (delay || 0) > 1000) return setTimeout0.call(this, fn, delay, ...rest);
+    const id = setTimeout0.call(this, function (...args) {
+      timers.delete(id);
+      try { return fn.apply(this, args); } finally { mark(); }
+    }, delay, ...rest);
+    timers.add(id);
+    return id;
+  };
+  window.clearTimeout = function (id) { timers.delete(id); return clearTimeout0.call(this, id); };
   const send0 = XMLHttpRequest.prototype.send;
   XMLHttpRequest.prototype.send = function (...args) {
     state.inflight++;
@@ -54,7 +67,8 @@ _SETTLE_PROBE = """(() => {
     return send0.apply(this, args);
   };
 })();"""
-_SETTLED = "(quiet) => !window.__rgaa || (window.__rgaa.inflight <= 0 && performance.now() - window.__rgaa.last >= quiet)"
+_SETTLED = """(quiet) => !window.__rgaa || (window.__rgaa.inflight <= 0 && window.__rgaa.timers.size === 0
+  && performance.now() - window.__rgaa.last >= quiet)"""
 _SIZE = """() => [document.getElementsByTagName('*').length,
   ((performance.getEntriesByType('navigation')[0] || {}).decodedBodySize) || 0]"""
 # Text and links are read after axe, in one round trip; capped so a huge page stays cheap.
@@ -304,7 +318,8 @@ class Tab:
         if crawl.settle_timeout_s <= 0:
             return
         try:
-            await page.wait_for_function(_SETTLED, arg=crawl.quiet_ms, polling=50, timeout=crawl.settle_timeout_s * 1000)
+            # "raf" polling: interval polling would go through the setTimeout the probe wraps.
+            await page.wait_for_function(_SETTLED, arg=crawl.quiet_ms, polling="raf", timeout=crawl.settle_timeout_s * 1000)
         except PlaywrightTimeout:
             pass  # a page that never settles is audited as it stands
 

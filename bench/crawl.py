@@ -1,0 +1,168 @@
+"""Crawl speed and memory on a generated local corpus (127.0.0.1 only).
+
+    python bench/crawl.py [--pages 200] [--concurrency 1 2 4] [--memory-pages 1000]
+
+Prints, per concurrency: pages/minute, peak RSS of the whole process tree (browser included),
+violations found; and the limit: navigation + axe-core's own run time per page, measured
+sequentially on the same pages in one reused tab. Figures only, no assertion: see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rgaa_tracker import db, demo  # noqa: E402
+from rgaa_tracker.crawl import run_crawl  # noqa: E402
+from rgaa_tracker.demarche import import_demarches  # noqa: E402
+from rgaa_tracker.settings import get_settings  # noqa: E402
+
+
+def make_page(i: int, rng: random.Random) -> str:
+    """A démarche-like page: header, nav, a form, a table, a list; size and defects vary."""
+    sections = rng.choice([2, 4, 8, 16, 60])  # ~100 to ~1,500 elements
+    defects = rng.sample(["alt", "label", "contrast", "empty_link", "lang"], k=rng.choice([0, 0, 1, 2]))
+    lang = "" if "lang" in defects else ' lang="fr"'
+    parts = [f"<!DOCTYPE html><html{lang}><head><meta charset='utf-8'><title>Démarche {i}</title></head><body>",
+             "<header><p>Ministère</p><nav aria-label='Menu'><ul><li><a href='/'>Accueil</a></li><li><a href='/aide'>Aide</a></li></ul></nav></header>",
+             f"<main><h1>Démarche n° {i}</h1>"]
+    for s in range(sections):
+        parts.append(f"<h2>Étape {s + 1}</h2><p>Renseignez les informations demandées pour l'étape {s + 1}.</p>")
+        field = f"<input id='f{s}' name='f{s}'>" if "label" in defects and s == 0 else f"<label for='f{s}'>Champ {s}</label><input id='f{s}' name='f{s}'>"
+        parts.append(f"<form>{field}<button type='submit'>Valider</button></form>")
+        parts.append("<table><caption>Pièces</caption><tr><th scope='col'>Pièce</th><th scope='col'>Format</th></tr>"
+                     + "".join(f"<tr><td>Pièce {k}</td><td>PDF</td></tr>" for k in range(3)) + "</table>")
+        parts.append("<ul>" + "".join(f"<li><a href='/doc/{i}/{s}/{k}'>Document {k}</a></li>" for k in range(3)) + "</ul>")
+    if "alt" in defects:
+        parts.append("<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' width='5' height='5'>")
+    if "contrast" in defects:
+        parts.append("<p style='color:#bbb;background:#fff'>Texte pâle</p>")
+    if "empty_link" in defects:
+        parts.append("<a href='/x'><span></span></a>")
+    parts.append("</main><footer><p>Accessibilité : non conforme</p></footer></body></html>")
+    return "".join(parts)
+
+
+class PeakRss:
+    """Samples the RSS of this process and all its descendants (Chromium included)."""
+
+    def __init__(self, interval: float = 0.25):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path) -> dict:
+    os.environ["RGAA_TRACKER_DATABASE_URL"] = f"sqlite:///{workdir / f'bench-{count}-{concurrency}.db'}"
+    os.environ["RGAA_TRACKER_AUDITS_DIR"] = str(workdir / "audits")
+    os.environ["RGAA_TRACKER_CRAWL__PAGES_PER_DEMARCHE"] = "1"
+    get_settings.cache_clear()
+    settings = get_settings()
+    engine = db.ensure_schema(db.make_engine(settings.database_url))
+    catalogue = workdir / "catalogue.csv"
+    catalogue.write_text("id;titre;ministere;url\n" + "".join(f"d{i};Démarche {i};MEF;{base_url}/p/{i}\n" for i in range(count)), encoding="utf-8")
+    with db.session_scope(engine) as session:
+        import_demarches(session=session, path=catalogue)
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        run = run_crawl(engine=engine, settings=settings, concurrency=concurrency, trigger="bench")
+        elapsed = time.perf_counter() - started
+    from sqlmodel import Session, func, select
+
+    from rgaa_tracker.models import PageAudit
+
+    with Session(engine) as session:
+        violations = session.exec(select(func.sum(PageAudit.violations_count)).where(PageAudit.run_id == run.id)).one()
+    return {"pages": run.pages_total, "failed": run.pages_failed, "seconds": elapsed,
+            "ppm": run.pages_total / elapsed * 60, "peak_rss_mb": rss.peak / 2**20, "violations": violations}
+
+
+async def measure_limit(base_url: str, count: int) -> dict:
+    """Navigation + axe.run per page in one reused tab, sequential: what the work itself costs."""
+    from playwright.async_api import async_playwright
+
+    from rgaa_tracker.browser import axe_options, launch
+    from rgaa_tracker.rgaa import axe_script
+
+    settings = get_settings()
+    nav, axe = [], []
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, settings)
+        page = await browser.new_page()
+        for i in range(count):
+            t0 = time.perf_counter()
+            await page.goto(f"{base_url}/p/{i}", wait_until="load")
+            t1 = time.perf_counter()
+            await page.evaluate(axe_script())
+            t2 = time.perf_counter()
+            await page.evaluate("(o) => axe.run(document, o)", axe_options(settings))
+            t3 = time.perf_counter()
+            nav.append(t1 - t0)
+            axe.append(t3 - t2)
+        await browser.close()
+    per_page = statistics.mean(nav) + statistics.mean(axe)
+    return {"nav_s": statistics.mean(nav), "axe_s": statistics.mean(axe), "axe_median_s": statistics.median(axe), "limit_ppm": 60 / per_page}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--memory-pages", type=int, default=0, help="also crawl this many pages at the highest concurrency, for the RSS ratio")
+    args = parser.parse_args()
+    total = max(args.pages, args.memory_pages)
+    rng = random.Random(42)
+    pages = {f"/p/{i}": make_page(i, rng) for i in range(total)}
+    print(f"corpus: {total} generated pages, {os.cpu_count()} CPU(s)")
+    with demo.serve(pages) as base_url, tempfile.TemporaryDirectory() as tmp:
+        limit = asyncio.run(measure_limit(base_url, args.pages))
+        print(f"limit: navigation {limit['nav_s']:.3f} s + axe.run {limit['axe_s']:.3f} s (median {limit['axe_median_s']:.3f}) per page "
+              f"= {limit['limit_ppm']:.1f} pages/min sequential")
+        results = {}
+        for concurrency in args.concurrency:
+            r = crawl_once(base_url, args.pages, concurrency, Path(tmp))
+            results[concurrency] = r
+            print(f"concurrency {concurrency}: {r['pages']} pages in {r['seconds']:.1f} s = {r['ppm']:.1f} pages/min "
+                  f"({r['ppm'] / limit['limit_ppm']:.2f}× limit, {r['ppm'] / results[args.concurrency[0]]['ppm']:.2f}× first), "
+                  f"peak RSS {r['peak_rss_mb']:.0f} MiB, {r['violations']} violations, {r['failed']} failed")
+        if args.memory_pages:
+            c = max(args.concurrency)
+            big = crawl_once(base_url, args.memory_pages, c, Path(tmp))
+            small = results[c]
+            print(f"memory: peak RSS {big['peak_rss_mb']:.0f} MiB at {big['pages']} pages vs {small['peak_rss_mb']:.0f} MiB at "
+                  f"{small['pages']} pages (ratio {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}); {big['ppm']:.1f} pages/min")
+
+
+if __name__ == "__main__":
+    main()
