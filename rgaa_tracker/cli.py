@@ -20,7 +20,7 @@ from rich.table import Table
 
 from . import audit as audit_mapping
 from . import crawl as crawl_module
-from . import db, demarche, demo as demo_module, report as report_module
+from . import db, declaration, demarche, demo as demo_module, indicator, report as report_module
 from .errors import TrackerError
 from .rgaa import axe_version
 from .settings import get_settings
@@ -30,7 +30,9 @@ from .tabular import parse_date
 app = typer.Typer(help="Suivi de l'accessibilité (RGAA) des démarches en ligne de l'État.", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 demarches_app = typer.Typer(help="Catalogue des démarches.", no_args_is_help=True)
 report_app = typer.Typer(help="Rapports.", no_args_is_help=True)
+declarations_app = typer.Typer(help="Déclarations d'accessibilité.", no_args_is_help=True)
 app.add_typer(demarches_app, name="demarches")
+app.add_typer(declarations_app, name="declarations")
 app.add_typer(report_app, name="report")
 out = Console()
 err = Console(stderr=True)
@@ -96,6 +98,63 @@ def demarches_list(as_json: Annotated[bool, typer.Option("--json", help="Sortie 
     for row in rows:
         table.add_row(row.id, row.ministry_code, row.titre, row.url, "oui" if row.active else "non")
     out.print(table)
+
+
+@declarations_app.command("import")
+@user_errors
+def declarations_import(file: Annotated[Path, typer.Argument(help="Fichier CSV, XLSX ou ODS")]) -> None:
+    """Importer des déclarations (demarche_id, statut, taux, date_publication, date_audit, url)."""
+    with db.session_scope() as session:
+        summary = declaration.import_declarations(session=session, path=file)
+    for warning in summary.warnings:
+        err.print(f"Attention : {warning}", markup=False)
+    out.print(f"{summary.added} déclaration(s) ajoutée(s), {summary.unchanged} déjà connue(s).")
+
+
+@declarations_app.command("list")
+@user_errors
+def declarations_list(
+    demarche_id: Annotated[Optional[str], typer.Option("--demarche", help="Une seule démarche")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Lister les déclarations, avec leur provenance (import, crawl, web)."""
+    with db.session_scope() as session:
+        rows = [declaration.as_dict(d) for d in declaration.list_declarations(session=session, demarche_id=demarche_id)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Démarche", "Provenance", "Statut", "Taux", "Publication", "Audit", "Adresse")
+    for row in rows:
+        rate = "—" if row["taux"] is None else f"{row['taux']:g} %"
+        table.add_row(row["demarche_id"], row["provenance"], row["statut"] or "—", rate, row["date_publication"] or "—", row["date_audit"] or "—", row["url"] or "—")
+    out.print(table)
+
+
+@app.command()
+@user_errors
+def indicators(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date de situation (AAAA-MM-JJ)")] = None,
+    ministry: Annotated[Optional[str], typer.Option("--ministry", help="Code du ministère")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Indicateurs : démarches déclarées et accessibles, par ministère et au national, face à la cible."""
+    day = as_date(as_of, "--as-of") or dt.date.today()
+    with db.session_scope() as session:
+        data = indicator.compute(session=session, as_of=day, settings=get_settings(), ministry=ministry).as_json(ministry)
+    if as_json:
+        print_json(data)
+        return
+    table = Table("Périmètre", "Actives", "Déclarées", "Accessibles", "Part accessible", title=f"Situation au {day:%d/%m/%Y}")
+    for row in data["ministries"]:
+        table.add_row(row["code"], str(row["active"]), str(row["declared"]), str(row["accessible"]), f"{row['share']:.1%}")
+    n = data["national"]
+    table.add_row("National", str(n["active"]), str(n["declared"]), str(n["accessible"]), f"{n['share']:.1%}", style="bold")
+    out.print(table)
+    target = data["target"]
+    trajectory = "—" if target["trajectory_share_at_as_of"] is None else f"{target['trajectory_share_at_as_of']:.1%}"
+    out.print(f"Cible : {target['share']:.0%} au {target['deadline']} ; trajectoire à cette date : {trajectory}.")
+    if data["questionable"]:
+        out.print(f"Déclarations contestables (taux élevé déclaré, anomalies détectées) : {', '.join(data['questionable'])}")
 
 
 def _audit_json(result, criteria: dict[str, str]) -> dict:

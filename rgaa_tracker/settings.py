@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     validity_years: int = Field(3, description="Years a declaration stays valid")
     target_share: float = Field(0.80, description="Share of accessible démarches aimed at")
     deadline: dt.date = Field(dt.date(2022, 12, 31), description="Date the target is due")
+    baseline_date: dt.date = Field(
+        dt.date(2020, 11, 4), description="Start of the trajectory (first DINUM follow-up workshop)"
+    )
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
 

@@ -83,3 +83,37 @@ def database_dump(engine) -> list[str]:
             for row in connection.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')):
                 lines.append(f"{table}: {tuple(row)}")
     return lines
+
+
+def add_declaration(engine, demarche_id: str, *, taux=None, statut=None, published=None, audited=None, provenance="import"):
+    import datetime as dt
+
+    from rgaa_tracker.models import Declaration
+
+    def day(value):
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+    with Session(engine) as session:
+        session.add(Declaration(demarche_id=demarche_id, provenance=provenance, taux=taux, statut=statut,
+                                date_publication=day(published), date_audit=day(audited)))
+        session.commit()
+
+
+def add_crawl(engine, started: str, non_conformes: dict[str, list[str]], status: str = "finished") -> int:
+    """A crawl run as the crawler stores it: one start page per démarche, its failing criteria."""
+    import datetime as dt
+
+    from rgaa_tracker.models import CriterionResult, CrawlRun, PageAudit
+
+    with Session(engine) as session:
+        run = CrawlRun(status=status, started_at=dt.datetime.fromisoformat(started).replace(tzinfo=dt.UTC))
+        session.add(run)
+        session.flush()
+        for demarche_id, criteria in non_conformes.items():
+            page = PageAudit(run_id=run.id, demarche_id=demarche_id, role="start", url="http://127.0.0.1/")
+            session.add(page)
+            session.flush()
+            for criterion in criteria:
+                session.add(CriterionResult(page_audit_id=page.id, criterion=criterion, status="non_conforme", nodes=1))
+        session.commit()
+        return run.id

@@ -78,3 +78,26 @@ def test_import_crawl_report_end_to_end(tmp_path, site_url):
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "Champ sans étiquette" in html and "11.1" in html
+
+
+def test_declarations_and_indicators_commands(tmp_path):
+    demarches = write_csv(tmp_path / "d.csv", ["id", "titre", "ministere", "url"],
+                          [["a", "A", "MEF", "https://a.example/"], ["b", "B", "MININT", "https://b.example/"]])
+    declarations = write_csv(tmp_path / "decl.csv", ["demarche_id", "statut", "taux", "date_publication", "date_audit", "url"],
+                             [["a", "partiellement conforme", "75", "01/02/2021", "", "https://a.example/accessibilite"]])
+    assert run_cli("demarches", "import", str(demarches), cwd=tmp_path).returncode == 0
+    done = run_cli("declarations", "import", str(declarations), cwd=tmp_path)
+    assert done.returncode == 0 and "1 déclaration(s) ajoutée(s)" in done.stdout
+    listed = json.loads(run_cli("declarations", "list", "--demarche", "a", "--json", cwd=tmp_path).stdout)
+    assert listed[0]["provenance"] == "import" and listed[0]["taux"] == 75.0 and listed[0]["date_publication"] == "2021-02-01"
+    done = run_cli("indicators", "--as-of", "2022-01-01", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) == {"as_of", "national", "ministries", "target", "questionable"}
+    assert data["national"] == {"active": 2, "declared": 1, "accessible": 1, "share": 0.5}
+    assert set(data["target"]) == {"share", "deadline", "trajectory_share_at_as_of"}
+    assert [set(m) for m in data["ministries"]] == [{"code", "active", "declared", "accessible", "share"}] * 2
+    table = run_cli("indicators", "--as-of", "2022-01-01", cwd=tmp_path)
+    assert "National" in table.stdout and "50.0%" in table.stdout
+    unknown = run_cli("indicators", "--ministry", "XYZ", cwd=tmp_path)
+    assert unknown.returncode == 1 and "Ministère inconnu : XYZ" in unknown.stderr

@@ -1,0 +1,206 @@
+"""The indicators of SPEC §2, computed as of any date T from what was in force at T.
+
+"In force at T" is decided by the dates of the facts (publication of a declaration, start of a
+crawl run, entry of a démarche), never by when they were recorded, so a report for a past date
+can be rebuilt from history imported today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from .declaration import effective_date
+from .errors import NotFound
+from .models import CriterionResult, CrawlRun, Declaration, Demarche, Ministry, PageAudit
+from .settings import Settings
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` (UTC): runs started before it count at ``day``."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+@dataclass
+class DemarcheStatus:
+    demarche: Demarche
+    declaration: Declaration | None
+    declared: bool = False
+    accessible: bool = False
+    expired: bool = False
+
+
+@dataclass
+class Counts:
+    active: int = 0
+    declared: int = 0
+    accessible: int = 0
+    expired: int = 0
+
+    @property
+    def share(self) -> float:
+        return self.accessible / self.active if self.active else 0.0
+
+    def add(self, status: DemarcheStatus) -> None:
+        self.active += 1
+        self.declared += status.declared
+        self.accessible += status.accessible
+        self.expired += status.expired
+
+    def as_dict(self) -> dict:
+        return {"active": self.active, "declared": self.declared, "accessible": self.accessible, "share": round(self.share, 6)}
+
+
+@dataclass
+class Indicators:
+    as_of: dt.date
+    statuses: dict[str, DemarcheStatus]
+    national: Counts
+    ministries: dict[str, Counts]
+    target_share: float
+    deadline: dt.date
+    trajectory_share: float | None
+    questionable: list[str] = field(default_factory=list)
+
+    def as_json(self, ministry: str | None = None) -> dict:
+        codes = [ministry] if ministry else sorted(self.ministries)
+        return {
+            "as_of": self.as_of.isoformat(),
+            "national": self.national.as_dict(),
+            "ministries": [{"code": code, **self.ministries[code].as_dict()} for code in codes],
+            "target": {
+                "share": self.target_share,
+                "deadline": self.deadline.isoformat(),
+                "trajectory_share_at_as_of": None if self.trajectory_share is None else round(self.trajectory_share, 6),
+            },
+            "questionable": [d for d in self.questionable if not ministry or self.statuses[d].demarche.ministry_code == ministry],
+        }
+
+
+def active_demarches(*, session: Session, as_of: dt.date) -> list[Demarche]:
+    query = select(Demarche).where(Demarche.active == True)  # noqa: E712
+    query = query.where((Demarche.date_entree == None) | (Demarche.date_entree <= as_of))  # noqa: E711
+    return list(session.exec(query.order_by(Demarche.id)).all())
+
+
+def declarations_in_force(*, session: Session, as_of: dt.date) -> dict[str, Declaration]:
+    """Per démarche, the latest declaration whose effective date is on or before ``as_of``."""
+    query = select(Declaration).where(
+        (Declaration.date_publication <= as_of) | ((Declaration.date_publication == None) & (Declaration.date_audit <= as_of))  # noqa: E711
+    )
+    latest: dict[str, Declaration] = {}
+    for declaration in session.exec(query).all():
+        current = latest.get(declaration.demarche_id)
+        key = (effective_date(declaration), declaration.recorded_at, declaration.id)
+        if current is None or key > (effective_date(current), current.recorded_at, current.id):
+            latest[declaration.demarche_id] = declaration
+    return latest
+
+
+def declared_rate(declaration: Declaration) -> float | None:
+    """The declared rate; « totalement conforme » means every criterion is met."""
+    if declaration.taux is not None:
+        return declaration.taux
+    return 100.0 if declaration.statut == "totalement" else None
+
+
+def status_of(demarche: Demarche, declaration: Declaration | None, as_of: dt.date, settings: Settings) -> DemarcheStatus:
+    status = DemarcheStatus(demarche, declaration)
+    if declaration is None:
+        return status
+    # Exactly `validity_years` old on T is still valid.
+    fresh = add_years(effective_date(declaration), settings.validity_years) >= as_of
+    status.declared = fresh
+    status.expired = not fresh
+    rate = declared_rate(declaration)
+    status.accessible = fresh and rate is not None and rate >= settings.threshold
+    return status
+
+
+def latest_crawl_non_conformes(*, session: Session, as_of: dt.date, demarche_ids: set[str]) -> set[str]:
+    """Démarches whose latest crawl started on or before ``as_of`` found a criterion non conforme."""
+    runs = select(CrawlRun.id).where(CrawlRun.started_at < end_of(as_of), CrawlRun.status.in_(("finished", "interrupted")))
+    latest = (
+        select(PageAudit.demarche_id, func.max(PageAudit.run_id).label("run_id"))
+        .where(PageAudit.run_id.in_(runs.order_by(CrawlRun.started_at.desc()).limit(7).scalar_subquery()))
+        .group_by(PageAudit.demarche_id)
+    )
+    found = {demarche_id: run_id for demarche_id, run_id in session.exec(latest).all()}
+    missing = demarche_ids - set(found)
+    if missing:  # démarches not crawled in the last runs: look further back, for them only
+        older = (
+            select(PageAudit.demarche_id, func.max(PageAudit.run_id))
+            .where(PageAudit.demarche_id.in_(missing), PageAudit.run_id.in_(runs.scalar_subquery()))
+            .group_by(PageAudit.demarche_id)
+        )
+        found.update(dict(session.exec(older).all()))
+    if not found:
+        return set()
+    failing = set()
+    by_run: dict[int, set[str]] = defaultdict(set)
+    for demarche_id, run_id in found.items():
+        by_run[run_id].add(demarche_id)
+    for run_id, ids in by_run.items():
+        query = (
+            select(PageAudit.demarche_id).distinct()
+            .join(CriterionResult, CriterionResult.page_audit_id == PageAudit.id)
+            .where(PageAudit.run_id == run_id, PageAudit.demarche_id.in_(ids), CriterionResult.status == "non_conforme")
+        )
+        failing.update(session.exec(query).all())
+    return failing
+
+
+def national_share(*, session: Session, as_of: dt.date, settings: Settings) -> float:
+    demarches = active_demarches(session=session, as_of=as_of)
+    in_force = declarations_in_force(session=session, as_of=as_of)
+    counts = Counts()
+    for demarche in demarches:
+        counts.add(status_of(demarche, in_force.get(demarche.id), as_of, settings))
+    return counts.share
+
+
+def trajectory(*, baseline_share: float, as_of: dt.date, settings: Settings) -> float | None:
+    """The straight line from the baseline indicator to the target at the deadline."""
+    start, end = settings.baseline_date, settings.deadline
+    if as_of < start:
+        return None
+    if as_of >= end or end <= start:
+        return settings.target_share
+    progress = (as_of - start).days / (end - start).days
+    return baseline_share + (settings.target_share - baseline_share) * progress
+
+
+def compute(*, session: Session, as_of: dt.date, settings: Settings, ministry: str | None = None) -> Indicators:
+    if ministry and session.get(Ministry, ministry) is None:
+        raise NotFound(f"Ministère inconnu : {ministry}")
+    demarches = active_demarches(session=session, as_of=as_of)
+    in_force = declarations_in_force(session=session, as_of=as_of)
+    statuses = {d.id: status_of(d, in_force.get(d.id), as_of, settings) for d in demarches}
+    national = Counts()
+    ministries: dict[str, Counts] = {m.code: Counts() for m in session.exec(select(Ministry)).all()}
+    for status in statuses.values():
+        national.add(status)
+        ministries.setdefault(status.demarche.ministry_code, Counts()).add(status)
+    claims = {
+        d for d, s in statuses.items()
+        if s.declaration is not None and ((declared_rate(s.declaration) or 0) >= settings.threshold or s.declaration.statut == "totalement")
+    }
+    questionable = sorted(claims & latest_crawl_non_conformes(session=session, as_of=as_of, demarche_ids=claims)) if claims else []
+    baseline = national.share if as_of == settings.baseline_date else national_share(session=session, as_of=settings.baseline_date, settings=settings)
+    return Indicators(
+        as_of=as_of, statuses=statuses, national=national, ministries=ministries,
+        target_share=settings.target_share, deadline=settings.deadline,
+        trajectory_share=trajectory(baseline_share=baseline, as_of=as_of, settings=settings),
+        questionable=questionable,
+    )

@@ -1,0 +1,113 @@
+"""Indicators as of a date (SPEC §2): boundaries, history, questionable declarations."""
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session
+
+from rgaa_tracker import indicator
+from rgaa_tracker.settings import get_settings
+
+from .factories import add_crawl, add_declaration, add_demarches
+
+T = dt.date(2022, 6, 30)
+
+
+@pytest.fixture
+def db(engine, tmp_path):
+    add_demarches(engine, tmp_path, [
+        ["a", "A", "MEF", "https://a.example/"],
+        ["b", "B", "MEF", "https://b.example/"],
+        ["c", "C", "MININT", "https://c.example/"],
+        ["d", "D", "MININT", "https://d.example/"],
+    ])
+    return engine
+
+
+def compute(engine, as_of=T, ministry=None):
+    with Session(engine) as session:
+        return indicator.compute(session=session, as_of=as_of, settings=get_settings(), ministry=ministry)
+
+
+@pytest.mark.parametrize(
+    "taux, statut, published, audited, declared, accessible",
+    [
+        (75.0, None, "2021-01-01", None, True, True),          # exactly the threshold is accessible
+        (74.9, None, "2021-01-01", None, True, False),         # just below is not
+        (90.0, None, "2019-06-30", None, True, True),          # exactly 3 years old on T: still valid
+        (90.0, None, "2019-06-29", None, False, False),        # one day more: expired
+        (90.0, None, None, "2021-01-01", True, True),          # audit date stands in for publication
+        (None, "totalement", "2021-01-01", None, True, True),  # totalement conforme means 100 %
+        (None, "non", "2021-01-01", None, True, False),
+        (90.0, None, "2022-07-01", None, False, False),        # published after T: not in force at T
+    ],
+)
+def test_boundaries(db, taux, statut, published, audited, declared, accessible):
+    add_declaration(db, "a", taux=taux, statut=statut, published=published, audited=audited)
+    status = compute(db).statuses["a"]
+    assert (status.declared, status.accessible) == (declared, accessible)
+
+
+def test_latest_declaration_in_force_wins_and_history_rebuilds_the_past(db):
+    add_declaration(db, "a", taux=40, published="2020-01-01")
+    before = compute(db, dt.date(2021, 1, 1)).as_json()
+    add_declaration(db, "a", taux=80, published="2021-06-01")  # recorded later, published later
+    assert compute(db, dt.date(2021, 1, 1)).as_json() == before
+    assert compute(db, dt.date(2021, 1, 1)).statuses["a"].accessible is False
+    assert compute(db, dt.date(2021, 7, 1)).statuses["a"].accessible is True
+    # a declaration published earlier but imported today rebuilds an old as-of result
+    add_declaration(db, "b", taux=100, published="2020-06-01")
+    assert compute(db, dt.date(2021, 1, 1)).statuses["b"].accessible is True
+
+
+def test_demarche_entering_after_T_is_not_counted(db, tmp_path):
+    from sqlmodel import select
+
+    from rgaa_tracker.models import Demarche
+
+    with Session(db) as session:
+        late = session.exec(select(Demarche).where(Demarche.id == "d")).one()
+        late.date_entree = dt.date(2022, 7, 1)
+        session.add(late)
+        session.commit()
+    assert compute(db, T).national.active == 3
+    assert compute(db, dt.date(2022, 7, 1)).national.active == 4
+
+
+def test_national_and_ministry_counts_and_json_shape(db):
+    add_declaration(db, "a", taux=80, published="2021-01-01")
+    add_declaration(db, "b", taux=50, published="2021-01-01")
+    add_declaration(db, "c", taux=100, published="2018-01-01")  # expired
+    data = compute(db).as_json()
+    assert data["as_of"] == "2022-06-30"
+    assert data["national"] == {"active": 4, "declared": 2, "accessible": 1, "share": 0.25}
+    assert data["ministries"] == [
+        {"code": "MEF", "active": 2, "declared": 2, "accessible": 1, "share": 0.5},
+        {"code": "MININT", "active": 2, "declared": 0, "accessible": 0, "share": 0.0},
+    ]
+    assert data["target"]["share"] == 0.8 and data["target"]["deadline"] == "2022-12-31"
+    assert compute(db).ministries["MININT"].expired == 1
+    only = compute(db, ministry="MEF").as_json("MEF")
+    assert [m["code"] for m in only["ministries"]] == ["MEF"]
+
+
+def test_trajectory_runs_from_baseline_to_target(db):
+    settings = get_settings()
+    add_declaration(db, "a", taux=100, published="2020-01-01")  # 1 of 4 at the baseline
+    at_baseline = compute(db, settings.baseline_date).trajectory_share
+    assert at_baseline == pytest.approx(0.25)
+    assert compute(db, settings.deadline).trajectory_share == pytest.approx(0.8)
+    middle = settings.baseline_date + (settings.deadline - settings.baseline_date) / 2
+    assert compute(db, middle).trajectory_share == pytest.approx(0.525, abs=0.002)
+    assert compute(db, dt.date(2020, 1, 1)).trajectory_share is None
+
+
+def test_questionable_when_latest_crawl_disagrees_with_a_high_claim(db):
+    add_declaration(db, "a", taux=90, published="2021-01-01")
+    add_declaration(db, "b", statut="totalement", published="2021-01-01")
+    add_declaration(db, "c", taux=40, published="2021-01-01")  # low claim: never questionable
+    add_crawl(db, "2022-06-01T02:00:00", {"a": ["1.1"], "b": [], "c": ["3.2"]})
+    add_crawl(db, "2022-06-20T02:00:00", {"a": [], "b": ["11.1"], "c": ["3.2"]})
+    assert compute(db, dt.date(2022, 6, 10)).questionable == ["a"]
+    assert compute(db, T).questionable == ["b"]  # the latest crawl decides
+    assert compute(db, dt.date(2022, 5, 1)).questionable == []  # no crawl yet at that date
