@@ -95,17 +95,24 @@ def active_demarches(*, session: Session, as_of: dt.date) -> list[Demarche]:
 
 
 def declarations_in_force(*, session: Session, as_of: dt.date) -> dict[str, Declaration]:
-    """Per démarche, the latest declaration whose effective date is on or before ``as_of``."""
-    query = select(Declaration).where(
-        (Declaration.date_publication <= as_of) | ((Declaration.date_publication == None) & (Declaration.date_audit <= as_of))  # noqa: E711
+    """Per démarche, the latest declaration whose effective date is on or before ``as_of``.
+
+    Ranked in SQL so only one row per démarche is turned into an object.
+    """
+    effective = func.coalesce(Declaration.date_publication, Declaration.date_audit)
+    ranked = (
+        select(
+            Declaration.id,
+            func.row_number().over(
+                partition_by=Declaration.demarche_id,
+                order_by=(effective.desc(), Declaration.recorded_at.desc(), Declaration.id.desc()),
+            ).label("rank"),
+        )
+        .where(effective <= as_of)
+        .subquery()
     )
-    latest: dict[str, Declaration] = {}
-    for declaration in session.exec(query).all():
-        current = latest.get(declaration.demarche_id)
-        key = (effective_date(declaration), declaration.recorded_at, declaration.id)
-        if current is None or key > (effective_date(current), current.recorded_at, current.id):
-            latest[declaration.demarche_id] = declaration
-    return latest
+    query = select(Declaration).join(ranked, ranked.c.id == Declaration.id).where(ranked.c.rank == 1)
+    return {d.demarche_id: d for d in session.exec(query).all()}
 
 
 def declared_rate(declaration: Declaration) -> float | None:
@@ -170,6 +177,15 @@ def national_share(*, session: Session, as_of: dt.date, settings: Settings) -> f
     return counts.share
 
 
+def baseline_share(*, session: Session, settings: Settings) -> float:
+    """The national share at the baseline date, computed once per session (reports ask often)."""
+    cache = session.info.setdefault("baseline_share", {})
+    key = (settings.baseline_date, settings.threshold, settings.validity_years)
+    if key not in cache:
+        cache[key] = national_share(session=session, as_of=settings.baseline_date, settings=settings)
+    return cache[key]
+
+
 def trajectory(*, baseline_share: float, as_of: dt.date, settings: Settings) -> float | None:
     """The straight line from the baseline indicator to the target at the deadline."""
     start, end = settings.baseline_date, settings.deadline
@@ -197,7 +213,7 @@ def compute(*, session: Session, as_of: dt.date, settings: Settings, ministry: s
         if s.declaration is not None and ((declared_rate(s.declaration) or 0) >= settings.threshold or s.declaration.statut == "totalement")
     }
     questionable = sorted(claims & latest_crawl_non_conformes(session=session, as_of=as_of, demarche_ids=claims)) if claims else []
-    baseline = national.share if as_of == settings.baseline_date else national_share(session=session, as_of=settings.baseline_date, settings=settings)
+    baseline = national.share if as_of == settings.baseline_date else baseline_share(session=session, settings=settings)
     return Indicators(
         as_of=as_of, statuses=statuses, national=national, ministries=ministries,
         target_share=settings.target_share, deadline=settings.deadline,
