@@ -110,3 +110,32 @@ class Declaration(SQLModel, table=True):
     recorded_at: dt.datetime = Field(default_factory=utcnow)
     run_id: int | None = Field(default=None, foreign_key="crawl_run.id")
     source: str | None = Field(default=None, max_length=255)
+
+
+class CalendarVersion(SQLModel, table=True):
+    """One accepted upload of a ministry's calendrier de mise en accessibilité; never changed."""
+
+    __tablename__ = "calendar_version"
+    __table_args__ = (Index("ix_calendar_version_ministry_uploaded", "ministry_code", "uploaded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ministry_code: str = Field(foreign_key="ministry.code", max_length=32)
+    uploaded_at: dt.datetime = Field(default_factory=utcnow)
+    uploaded_by: str = Field(default="", max_length=255)
+    filename: str = Field(default="", max_length=255)
+    checksum: str = Field(default="", max_length=64)  # sha256 of the file
+    row_count: int = 0
+
+
+class Milestone(SQLModel, table=True):
+    """One jalon of one démarche in one calendar version."""
+
+    __table_args__ = (UniqueConstraint("version_id", "demarche_id", "etape"),)
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="calendar_version.id", index=True)
+    demarche_id: str = Field(foreign_key="demarche.id", index=True, max_length=128)
+    etape: str = Field(max_length=16)  # audit | corrections | contre_audit | declaration
+    date_prevue: dt.date | None = None
+    date_realisee: dt.date | None = None
+    taux_cible: float | None = None
+    commentaire: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    row: int = 0  # row of the uploaded file, to point back at it

@@ -27,7 +27,8 @@ _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def header_key(name: object) -> str:
-    return re.sub(r"[\s_\-']+", "", fold(str(name or "")))
+    """Header as a key: case, accents, spaces, underscores and punctuation ignored."""
+    return re.sub(r"[^a-z0-9]+", "", fold(str(name or "")))
 
 
 @dataclass
@@ -60,7 +61,30 @@ def _is_blank(row: Iterable[object]) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in row)
 
 
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of an XLSX holds a formula (an ``<f>`` element)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                data = archive.read(name)
+                if b"<f>" in data or b"<f " in data or b":f>" in data:
+                    return True
+    return False
+
+
 def _sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
+    # calamine is fast but gives a formula's cached value; openpyxl, slower, gives its text.
+    if path.suffix.lower() in (".xlsx", ".xlsm") and _has_formulas(path):
+        # A formula is kept as its text ("=A1+1"): stored as typed, never evaluated.
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=False)
+        try:
+            return [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in workbook.worksheets]
+        finally:
+            workbook.close()
     workbook = CalamineWorkbook.from_path(str(path))
     return [(name, workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names]
 
@@ -106,7 +130,12 @@ def read_table(path: Path, columns: dict[str, str], required: Iterable[str], *, 
             rows.append((number, cells))
         if not rows:
             raise ImportRejected(name, [RowError(None, None, None, "le fichier ne contient aucune ligne de données")])
+        if sheet and len(grids) > 1:
+            warnings.append(f"feuille « {sheet} » lue")
         return Table(name, [c for c in mapped if c], rows, warnings)
+    if len(grids) > 1:
+        names = ", ".join(f"« {sheet} »" for sheet, _ in grids)
+        problems = [RowError(None, None, None, f"aucune feuille ne contient les colonnes attendues ({', '.join(required)}) ; feuilles trouvées : {names}")]
     raise ImportRejected(name, problems)
 
 

@@ -117,3 +117,15 @@ def add_crawl(engine, started: str, non_conformes: dict[str, list[str]], status:
                 session.add(CriterionResult(page_audit_id=page.id, criterion=criterion, status="non_conforme", nodes=1))
         session.commit()
         return run.id
+
+
+def database_bytes(engine) -> str:
+    """sha256 of the SQLite file after folding the WAL in: equal hashes mean byte-for-byte equal."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    path = engine.url.database
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -101,3 +101,31 @@ def test_declarations_and_indicators_commands(tmp_path):
     assert "National" in table.stdout and "50.0%" in table.stdout
     unknown = run_cli("indicators", "--ministry", "XYZ", cwd=tmp_path)
     assert unknown.returncode == 1 and "Ministère inconnu : XYZ" in unknown.stderr
+
+
+def test_calendar_commands(tmp_path):
+    demarches = write_csv(tmp_path / "d.csv", ["id", "titre", "ministere", "url"], [["a", "A", "MEF", "https://a.example/"]])
+    assert run_cli("demarches", "import", str(demarches), cwd=tmp_path).returncode == 0
+    done = run_cli("calendar", "template", "--format", "ods", "--ministry", "MEF", cwd=tmp_path)
+    assert done.returncode == 0 and (tmp_path / "modele-calendrier-MEF.ods").is_file()
+    header = ["demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire"]
+    v1 = write_csv(tmp_path / "v1.csv", header, [["a", "publication de la déclaration", "2022-06-01", "", "80", ""]])
+    v2 = write_csv(tmp_path / "v2.csv", header, [["a", "declaration", "2022-09-01", "", "80", ""]])
+    assert run_cli("calendar", "import", str(v1), "--ministry", "MEF", "--uploaded-at", "2022-01-01", cwd=tmp_path).returncode == 0
+    done = run_cli("calendar", "import", str(v2), "--ministry", "MEF", "--uploaded-at", "2022-03-01", cwd=tmp_path)
+    assert done.returncode == 0 and "1 déplacé(s)" in done.stdout
+    history = json.loads(run_cli("calendar", "history", "--ministry", "MEF", "--json", cwd=tmp_path).stdout)
+    assert [h["uploaded_at"][:10] for h in history] == ["2022-01-01", "2022-03-01"]
+    done = run_cli("calendar", "status", "--as-of", "2022-10-01", "--json", cwd=tmp_path)
+    data = json.loads(done.stdout)
+    assert data == {
+        "as_of": "2022-10-01",
+        "ministries": [{"code": "MEF", "coverage": 1.0,
+                        "late": [{"demarche_id": "a", "etape": "declaration", "date_prevue": "2022-09-01"}],
+                        "slipped": [{"demarche_id": "a", "etape": "declaration", "first_planned": "2022-06-01", "latest_planned": "2022-09-01", "days": 92}],
+                        "projected_share_at_deadline": 1.0}],
+        "national": {"projected_share_at_deadline": 1.0},
+    }
+    bad = write_csv(tmp_path / "bad.csv", header, [["a", "recette", "2022-06-01", "", "", ""]])
+    done = run_cli("calendar", "import", str(bad), "--ministry", "MEF", cwd=tmp_path)
+    assert done.returncode == 1 and "ligne 2, colonne « etape »" in done.stderr and "Traceback" not in done.stderr

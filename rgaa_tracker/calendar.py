@@ -1,0 +1,242 @@
+"""Ministries' calendriers de mise en accessibilité: upload, validation, versions, and what
+they say as of a date (late milestones, slippage, coverage, projection).
+
+Every accepted upload is a new version; nothing is overwritten, so slippage is measured by
+comparing a milestone's planned date in the latest version with the first version that had it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from . import indicator, spreadsheet
+from .errors import ImportRejected, NotFound, RowError
+from .models import CalendarVersion, Demarche, Milestone, Ministry, utcnow
+from .settings import Settings
+from .tabular import collect, header_key, parse_date, parse_rate, read_table, text
+
+STEPS = ("audit", "corrections", "contre_audit", "declaration")
+STEP_LABELS = {"audit": "Audit", "corrections": "Corrections", "contre_audit": "Contre-audit", "declaration": "Publication de la déclaration"}
+_STEP_ALIASES = {
+    "audit": ("audit", "auditdeconformite", "auditinitial", "auditrgaa"),
+    "corrections": ("corrections", "correction", "correctifs", "miseenconformite", "correctiondesanomalies"),
+    "contre_audit": ("contreaudit", "contreauditdeconformite", "auditdecontrole"),
+    "declaration": ("declaration", "publication", "publicationdeladeclaration", "publicationdeclaration",
+                    "declarationdaccessibilite", "publicationdeladeclarationdaccessibilite", "nouvelledeclaration"),
+}
+STEP_OF = {alias: step for step, aliases in _STEP_ALIASES.items() for alias in aliases}
+COLUMNS = {
+    **{k: "demarche_id" for k in ("demarcheid", "demarche", "identifiantdemarche", "identifiantdelademarche", "iddemarche")},
+    **{k: "etape" for k in ("etape", "jalon", "step")},
+    **{k: "date_prevue" for k in ("dateprevue", "dateplanifiee", "prevue")},
+    **{k: "date_realisee" for k in ("daterealisee", "realisee", "datederealisation")},
+    **{k: "taux_cible" for k in ("tauxcible", "tauxcibledeconformite", "objectifdetaux")},
+    **{k: "commentaire" for k in ("commentaire", "commentaires", "remarque", "remarques")},
+    **{k: "titre" for k in ("titre", "titredelademarche")},  # informative, read and ignored
+}
+REQUIRED = ("demarche_id", "etape", "date_prevue")
+EXAMPLE_ID = "EXEMPLE"
+TEMPLATE_HEADER = ["Identifiant de la démarche", "Titre de la démarche", "Étape", "Date prévue", "Date réalisée", "Taux cible (%)", "Commentaire"]
+
+
+@dataclass
+class CalendarImport:
+    version: CalendarVersion
+    warnings: list[str]
+    changes: dict[str, list[str]] = field(default_factory=dict)  # added / removed / moved
+
+
+def parse_step(value: object) -> str:
+    step = STEP_OF.get(header_key(text(value)))
+    if step is None:
+        raise ValueError("étape inconnue (attendu : audit, corrections, contre-audit ou publication de la déclaration)")
+    return step
+
+
+def _check_order(rows: list[Milestone]) -> list[RowError]:
+    """Within a démarche, a step is not planned before an earlier step."""
+    errors = []
+    by_step = {m.etape: m for m in rows if m.date_prevue}
+    for later_index, later in enumerate(STEPS):
+        for earlier in STEPS[:later_index]:
+            a, b = by_step.get(earlier), by_step.get(later)
+            if a and b and b.date_prevue < a.date_prevue:
+                errors.append(RowError(b.row, "date_prevue", b.date_prevue.strftime("%d/%m/%Y"),
+                                       f"{STEP_LABELS[later]} prévu(e) avant l'étape « {STEP_LABELS[earlier]} » ({a.date_prevue:%d/%m/%Y}, ligne {a.row})"))
+                break
+    return errors
+
+
+def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at: dt.datetime | None = None,
+                    uploaded_by: str | None = None, display_name: str | None = None) -> CalendarImport:
+    """Validate a calendar file and store it as the ministry's new version; all or nothing."""
+    if session.get(Ministry, ministry) is None:
+        raise NotFound(f"Ministère inconnu : {ministry}")
+    uploaded_at = uploaded_at or utcnow()
+    table = read_table(path, COLUMNS, REQUIRED, display_name=display_name)
+    demarches = {d.id: d.ministry_code for d in session.exec(select(Demarche)).all()}
+    errors: list[RowError] = []
+    warnings = list(table.warnings)
+    milestones: list[Milestone] = []
+    seen: dict[tuple[str, str], int] = {}
+    blank = 0
+    for row, cells in table.rows:
+        demarche_id = text(cells.get("demarche_id"))
+        if demarche_id == EXAMPLE_ID:
+            warnings.append(f"ligne {row} : ligne d'exemple ignorée")
+            continue
+        if not any(text(cells.get(c)) for c in ("date_prevue", "date_realisee", "taux_cible")):
+            blank += 1  # a pre-listed step left empty: not planned yet
+            continue
+        if not demarche_id:
+            errors.append(RowError(row, "demarche_id", "", "valeur obligatoire"))
+        elif demarche_id not in demarches:
+            errors.append(RowError(row, "demarche_id", demarche_id, "démarche inconnue"))
+        elif demarches[demarche_id] != ministry:
+            errors.append(RowError(row, "demarche_id", demarche_id, f"démarche du ministère {demarches[demarche_id]}, pas du ministère {ministry}"))
+        step = collect(errors, row, "etape", cells.get("etape"), parse_step)
+        planned = collect(errors, row, "date_prevue", cells.get("date_prevue"), parse_date)
+        done = collect(errors, row, "date_realisee", cells.get("date_realisee"), parse_date)
+        rate = collect(errors, row, "taux_cible", cells.get("taux_cible"), parse_rate)
+        if planned is None and not any(e.row == row and e.column == "date_prevue" for e in errors):
+            errors.append(RowError(row, "date_prevue", "", "date prévue obligatoire"))
+        if done and done > uploaded_at.date():
+            errors.append(RowError(row, "date_realisee", done.strftime("%d/%m/%Y"), "date réalisée dans le futur"))
+        if step and demarche_id:
+            first = seen.setdefault((demarche_id, step), row)
+            if first != row:
+                errors.append(RowError(row, "etape", text(cells.get("etape")), f"étape en double pour cette démarche (déjà ligne {first})"))
+        milestones.append(Milestone(demarche_id=demarche_id, etape=step or "", date_prevue=planned, date_realisee=done,
+                                    taux_cible=rate, commentaire=text(cells.get("commentaire")), row=row))
+    per_demarche: dict[str, list[Milestone]] = defaultdict(list)
+    for milestone in milestones:
+        per_demarche[milestone.demarche_id].append(milestone)
+    for rows in per_demarche.values():
+        errors.extend(_check_order(rows))
+    if not milestones and not errors:
+        errors.append(RowError(None, None, None, "aucun jalon renseigné (toutes les dates sont vides)"))
+    if errors:
+        raise ImportRejected(table.filename, sorted(errors, key=lambda e: (e.row or 0, e.column or "")))
+    if blank:
+        warnings.append(f"{blank} ligne(s) sans date ignorée(s) (étapes non planifiées)")
+
+    previous = latest_version(session=session, ministry=ministry)
+    version = CalendarVersion(ministry_code=ministry, uploaded_at=uploaded_at, uploaded_by=uploaded_by or f"cli:{getpass.getuser()}",
+                              filename=table.filename, checksum=hashlib.sha256(path.read_bytes()).hexdigest(), row_count=len(milestones))
+    session.add(version)
+    session.flush()
+    # One bulk INSERT: a 10,000-row calendar must not build 10,000 ORM units of work.
+    fields = ("demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire", "row")
+    session.execute(insert(Milestone), [{"version_id": version.id, **{f: getattr(m, f) for f in fields}} for m in milestones])
+    before = milestones_of(session=session, version=previous) if previous else []
+    return CalendarImport(version, warnings, compare(before, milestones))
+
+
+def compare(before: list[Milestone], after: list[Milestone]) -> dict[str, list[str]]:
+    """What changed between two versions, in words a ministry lead reads."""
+    old = {(m.demarche_id, m.etape): m for m in before}
+    new = {(m.demarche_id, m.etape): m for m in after}
+    label = lambda key: f"{key[0]} — {STEP_LABELS[key[1]]}"  # noqa: E731
+    moved = [
+        f"{label(k)} : {old[k].date_prevue:%d/%m/%Y} → {new[k].date_prevue:%d/%m/%Y}"
+        for k in sorted(old.keys() & new.keys())
+        if old[k].date_prevue != new[k].date_prevue and old[k].date_prevue and new[k].date_prevue
+    ]
+    return {"added": [label(k) for k in sorted(new.keys() - old.keys())], "removed": [label(k) for k in sorted(old.keys() - new.keys())], "moved": moved}
+
+
+def latest_version(*, session: Session, ministry: str, as_of: dt.date | None = None) -> CalendarVersion | None:
+    query = select(CalendarVersion).where(CalendarVersion.ministry_code == ministry)
+    if as_of:
+        query = query.where(CalendarVersion.uploaded_at < indicator.end_of(as_of))
+    return session.exec(query.order_by(CalendarVersion.uploaded_at.desc(), CalendarVersion.id.desc()).limit(1)).first()
+
+
+def milestones_of(*, session: Session, version: CalendarVersion) -> list[Milestone]:
+    return list(session.exec(select(Milestone).where(Milestone.version_id == version.id).order_by(Milestone.row)).all())
+
+
+def history(*, session: Session, ministry: str) -> list[CalendarVersion]:
+    if session.get(Ministry, ministry) is None:
+        raise NotFound(f"Ministère inconnu : {ministry}")
+    query = select(CalendarVersion).where(CalendarVersion.ministry_code == ministry)
+    return list(session.exec(query.order_by(CalendarVersion.uploaded_at, CalendarVersion.id)).all())
+
+
+def _ministry_status(session: Session, code: str, as_of: dt.date, settings: Settings, state: indicator.Indicators) -> tuple[dict, set[str], int]:
+    versions = [v for v in history(session=session, ministry=code) if v.uploaded_at < indicator.end_of(as_of)]
+    active = {d for d, s in state.statuses.items() if s.demarche.ministry_code == code}
+    accessible = {d for d in active if state.statuses[d].accessible}
+    entry = {"code": code, "coverage": 0.0, "late": [], "slipped": [], "projected_share_at_deadline": round(len(accessible) / len(active), 6) if active else 0.0}
+    if not versions:
+        return entry, accessible, len(active)
+    first_planned: dict[tuple[str, str], dt.date] = {}
+    rows = session.exec(select(Milestone).where(Milestone.version_id.in_([v.id for v in versions]))).all()
+    order = {v.id: i for i, v in enumerate(versions)}
+    for milestone in sorted(rows, key=lambda m: order[m.version_id]):
+        if milestone.date_prevue:
+            first_planned.setdefault((milestone.demarche_id, milestone.etape), milestone.date_prevue)
+    latest = [m for m in rows if m.version_id == versions[-1].id]
+    latest.sort(key=lambda m: (m.demarche_id, STEPS.index(m.etape)))
+    planned_ids = {m.demarche_id for m in latest}
+    entry["coverage"] = round(len(planned_ids & active) / len(active), 6) if active else 0.0
+    projected = set(accessible)
+    for m in latest:
+        if m.date_prevue and m.date_prevue < as_of and not (m.date_realisee and m.date_realisee <= as_of):
+            entry["late"].append({"demarche_id": m.demarche_id, "etape": m.etape, "date_prevue": m.date_prevue.isoformat()})
+        first = first_planned.get((m.demarche_id, m.etape))
+        if first and m.date_prevue and m.date_prevue > first:
+            entry["slipped"].append({"demarche_id": m.demarche_id, "etape": m.etape, "first_planned": first.isoformat(),
+                                     "latest_planned": m.date_prevue.isoformat(), "days": (m.date_prevue - first).days})
+        if (m.etape == "declaration" and m.demarche_id in active and m.date_prevue and m.date_prevue <= settings.deadline
+                and m.taux_cible is not None and m.taux_cible >= settings.threshold):
+            projected.add(m.demarche_id)
+    entry["projected_share_at_deadline"] = round(len(projected) / len(active), 6) if active else 0.0
+    return entry, projected, len(active)
+
+
+def status(*, session: Session, as_of: dt.date, settings: Settings, ministry: str | None = None) -> dict:
+    """The JSON of ``calendar status`` (SPEC §6), as of ``as_of``."""
+    state = indicator.compute(session=session, as_of=as_of, settings=settings, ministry=ministry)
+    codes = [ministry] if ministry else sorted(m.code for m in session.exec(select(Ministry)).all())
+    entries, projected_total, active_total = [], 0, 0
+    for code in sorted(m.code for m in session.exec(select(Ministry)).all()):
+        entry, projected, active = _ministry_status(session, code, as_of, settings, state)
+        projected_total, active_total = projected_total + len(projected), active_total + active
+        if code in codes:
+            entries.append(entry)
+    national = round(projected_total / active_total, 6) if active_total else 0.0
+    return {"as_of": as_of.isoformat(), "ministries": entries, "national": {"projected_share_at_deadline": national}}
+
+
+def write_template(*, session: Session, path: Path, ministry: str | None = None) -> Path:
+    """A ready-to-fill calendar in CSV, XLSX or ODS (by suffix), the ministry's démarches listed."""
+    rows: list[list[object]] = [[EXAMPLE_ID, "Ligne d'exemple, ignorée à l'import", STEP_LABELS["audit"], dt.date(2026, 3, 15), None, 75, "À remplacer par vos jalons"]]
+    if ministry:
+        if session.get(Ministry, ministry) is None:
+            raise NotFound(f"Ministère inconnu : {ministry}")
+        for demarche in session.exec(select(Demarche).where(Demarche.ministry_code == ministry, Demarche.active == True).order_by(Demarche.id)).all():  # noqa: E712
+            rows += [[demarche.id, demarche.titre, STEP_LABELS[step], None, None, None, ""] for step in STEPS]
+    notice = [[line] for line in (
+        "Une ligne par jalon : audit, corrections, contre-audit, publication de la déclaration.",
+        "Dates au format JJ/MM/AAAA ou AAAA-MM-JJ ; le taux cible est un pourcentage (ex. 75 ou 75,5).",
+        "Les lignes sans aucune date ni taux sont ignorées ; la ligne EXEMPLE aussi.",
+        "Chaque envoi crée une nouvelle version ; les versions précédentes sont conservées.",
+    )]
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return spreadsheet.write_csv(path, TEMPLATE_HEADER, rows)
+    sheets = [("Calendrier", TEMPLATE_HEADER, rows), ("Notice", ["Comment remplir ce calendrier"], notice)]
+    if suffix == ".xlsx":
+        return spreadsheet.write_xlsx(path, sheets, choices={2: list(STEP_LABELS.values())})
+    if suffix == ".ods":
+        return spreadsheet.write_ods(path, sheets)
+    raise NotFound(f"Format inconnu : {suffix} (csv, xlsx ou ods)")
