@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from rgaa_tracker import db
 from rgaa_tracker.settings import get_settings
@@ -38,11 +40,34 @@ def site_url():
     server.server_close()
 
 
+POSTGRES_URL = os.environ.get("RGAA_TRACKER_TEST_POSTGRES_URL")
+DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def reset_postgres(url: str) -> None:
+    """An empty public schema: each test starts from nothing, as with a fresh SQLite file."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """Every database test runs on a real SQLite file, and on the real PostgreSQL server when
+    RGAA_TRACKER_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
-    """Settings pointing at a fresh SQLite file and evidence folder under tmp_path."""
+def settings(tmp_path, monkeypatch, database_url):
+    """Settings pointing at a fresh database and evidence folder under tmp_path."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RGAA_TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
+    monkeypatch.setenv("RGAA_TRACKER_DATABASE_URL", database_url)
     monkeypatch.setenv("RGAA_TRACKER_AUDITS_DIR", str(tmp_path / "audits"))
     monkeypatch.setenv("RGAA_TRACKER_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("RGAA_TRACKER_CRAWL__SETTLE_TIMEOUT_S", "1")
@@ -57,6 +82,7 @@ def engine(settings):
     db.ensure_schema(engine)
     yield engine
     engine.dispose()
+    db.engine_for.cache_clear()  # engines cached by URL: the PostgreSQL one is reset per test
 
 
 def audit_urls(urls: list[str]):

@@ -125,6 +125,8 @@ def database_bytes(engine) -> str:
 
     from sqlalchemy import text
 
+    if engine.dialect.name != "sqlite":
+        return "|".join(database_dump(engine))  # a server database has no single file to hash
     with engine.connect() as connection:
         connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     path = engine.url.database
