@@ -325,14 +325,34 @@ def crawl(
 @user_errors
 def report_workshop(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date de situation (AAAA-MM-JJ)")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Date de comparaison (par défaut : le rapport précédent)")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Dossier de sortie")] = None,
 ) -> None:
-    """Produire le rapport de l'atelier bimestriel."""
+    """Produire le rapport de l'atelier bimestriel (HTML, PDF, données CSV et ODS)."""
     day = as_date(as_of, "--as-of") or dt.date.today()
-    target = out_dir or report_module.default_out_dir(get_settings().reports_dir, day)
+    settings = get_settings()
+    target = out_dir or report_module.default_out_dir(settings.reports_dir, day)
     with db.session_scope() as session:
-        index = report_module.write_workshop(session=session, out_dir=target, as_of=day)
-    out.print(f"Rapport écrit : {index}")
+        report = report_module.write_workshop(session=session, out_dir=target, settings=settings, as_of=day, since=as_date(since, "--since"))
+    out.print(f"Rapport écrit : {report.html_path}")
+    out.print(f"PDF : {report.pdf_path}")
+
+
+@report_app.command("list")
+@user_errors
+def report_list(as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False) -> None:
+    """Lister les rapports produits."""
+    with db.session_scope() as session:
+        rows = [{"id": r.id, "as_of": r.as_of.isoformat(), "since": r.since.isoformat() if r.since else None,
+                 "generated_at": r.generated_at.isoformat(), "html": r.html_path, "pdf": r.pdf_path, "folder": r.folder}
+                for r in report_module.list_reports(session=session)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("N°", "Situation au", "Depuis", "Produit le", "Dossier")
+    for r in rows:
+        table.add_row(str(r["id"]), r["as_of"], r["since"] or "—", r["generated_at"][:16].replace("T", " "), r["folder"])
+    out.print(table if rows else "Aucun rapport produit.")
 
 
 @app.command()
@@ -354,8 +374,8 @@ def demo(
     out.print(f"Passage n° {run.id} : {run.pages_total} page(s) auditée(s), {run.pages_failed} en échec.")
     day = dt.date.today()
     with db.session_scope(engine) as session:
-        index = report_module.write_workshop(session=session, out_dir=settings.reports_dir / f"demo-{day.isoformat()}", as_of=day)
-    out.print(f"Rapport de démonstration : {index.resolve()}")
+        report = report_module.write_workshop(session=session, out_dir=settings.reports_dir / f"demo-{day.isoformat()}", settings=settings, as_of=day)
+    out.print(f"Rapport de démonstration : {Path(report.html_path).resolve()} (PDF : {Path(report.pdf_path).resolve()})")
     out.print(f"Base de la démonstration : {database_url} (RGAA_TRACKER_DATABASE_URL={database_url} pour l'explorer)")
 
 

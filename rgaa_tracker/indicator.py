@@ -138,9 +138,11 @@ def status_of(demarche: Demarche, declaration: Declaration | None, as_of: dt.dat
 def latest_crawl_non_conformes(*, session: Session, as_of: dt.date, demarche_ids: set[str]) -> set[str]:
     """Démarches whose latest crawl started on or before ``as_of`` found a criterion non conforme."""
     runs = select(CrawlRun.id).where(CrawlRun.started_at < end_of(as_of), CrawlRun.status.in_(("finished", "interrupted")))
+    # The last week of runs as literal ids: SQLite would not use the index through a LIMIT subquery.
+    recent = list(session.exec(runs.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(7)).all())
     latest = (
         select(PageAudit.demarche_id, func.max(PageAudit.run_id).label("run_id"))
-        .where(PageAudit.run_id.in_(runs.order_by(CrawlRun.started_at.desc()).limit(7).scalar_subquery()))
+        .where(PageAudit.run_id.in_(recent))
         .group_by(PageAudit.demarche_id)
     )
     found = {demarche_id: run_id for demarche_id, run_id in session.exec(latest).all()}

@@ -139,3 +139,18 @@ class Milestone(SQLModel, table=True):
     taux_cible: float | None = None
     commentaire: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     row: int = 0  # row of the uploaded file, to point back at it
+
+
+class Report(SQLModel, table=True):
+    """A generated workshop report, so "since the last workshop" is exact and archives re-open."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="workshop", max_length=16)
+    as_of: dt.date = Field(index=True)
+    since: dt.date | None = None
+    generated_at: dt.datetime = Field(default_factory=utcnow)
+    template_version: str = Field(max_length=16)
+    folder: str = Field(max_length=1000)
+    html_path: str = Field(max_length=1000)
+    pdf_path: str | None = Field(default=None, max_length=1000)
+    data_paths: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # one path per line

@@ -1,7 +1,9 @@
-"""The workshop report: what DINUM projects at the bimonthly follow-up, rendered with Jinja.
+"""The workshop report: what DINUM projects at the bimonthly follow-up.
 
-Templates are versioned (``workshop_v1.html.j2``) so a stored report can be re-rendered as it
-was. Automated findings are always labelled as such: they are never a conformity rate.
+One folder per report: ``index.html`` (self-contained), ``report.pdf`` (WeasyPrint) and the data
+behind every table as CSV and ODS. Templates are versioned (``workshop_v1.html.j2``) and each
+report is recorded, so "since the last workshop" is exact. Automated findings are always
+labelled as such: they are never a conformity rate.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
-from . import audit
-from .models import CriterionResult, CrawlRun, Demarche, Ministry, PageAudit, RuleResult
+from . import audit, calendar, chart, indicator, spreadsheet
+from .models import CriterionResult, CrawlRun, Demarche, Ministry, PageAudit, Report, RuleResult, utcnow
 from .rgaa import criteria, criterion_sort_key
+from .settings import Settings
 
 TEMPLATE_VERSION = "v1"
 ROLE_LABELS = {
@@ -41,14 +44,6 @@ class DemarcheFindings:
     @property
     def failed_pages(self) -> list[PageAudit]:
         return [p for p in self.pages if p.error_code]
-
-
-def environment() -> Environment:
-    env = Environment(loader=PackageLoader("rgaa_tracker", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["date_fr"] = lambda d: d.strftime("%d/%m/%Y") if d else "—"
-    env.filters["datetime_fr"] = lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—"
-    env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS)
-    return env
 
 
 def latest_run(*, session: Session, as_of: dt.date | None = None) -> CrawlRun | None:
@@ -83,54 +78,205 @@ def run_findings(*, session: Session, run: CrawlRun) -> dict[str, DemarcheFindin
             known = bucket.get(rule.rule)
             if known is None or known.nodes < rule.nodes:
                 bucket[rule.rule] = rule
+    # The criterion statuses are the stored ones; rules only illustrate them.
+    failing: dict[str, set[str]] = defaultdict(set)
+    if page_ids:
+        query = select(CriterionResult.page_audit_id, CriterionResult.criterion).where(
+            CriterionResult.page_audit_id.in_(page_ids), CriterionResult.status == audit.NON_CONFORME)
+        for page_id, number in session.exec(query).all():
+            failing[by_page[page_id].demarche_id].add(number)
     for demarche_id, item in findings.items():
         item.non_conformes = [
             {"criterion": number, "rules": sorted(per_criterion[demarche_id][number].values(), key=lambda r: r.rule)}
-            for number in sorted(per_criterion[demarche_id], key=criterion_sort_key)
+            for number in sorted(failing[demarche_id] | set(per_criterion[demarche_id]), key=criterion_sort_key)
         ]
         item.other_violations = sorted(others[demarche_id].values(), key=lambda r: r.rule)
     return findings
 
 
-def criteria_frequency(findings: dict[str, DemarcheFindings]) -> list[tuple[str, int]]:
-    """Criteria found non conforme, with the number of démarches concerned, most frequent first."""
+ERROR_LABELS = {
+    "timeout": "Délai dépassé", "http_error": "Erreur HTTP", "connection_refused": "Connexion refusée",
+    "connection_reset": "Connexion interrompue", "dns": "Nom de domaine introuvable", "redirect_loop": "Boucle de redirections",
+    "dialog": "Boîte de dialogue", "download": "Téléchargement au lieu d'une page", "crash": "Plantage du navigateur",
+    "too_large": "Page trop volumineuse", "tls": "Erreur TLS", "invalid_url": "Adresse invalide",
+    "empty_response": "Réponse vide", "browser_error": "Autre erreur du navigateur",
+}
+
+
+def criteria_frequency(findings: dict[str, DemarcheFindings]) -> dict[str, int]:
+    """Criterion → number of démarches found non conforme."""
     counts: dict[str, int] = defaultdict(int)
     for item in findings.values():
         for entry in item.non_conformes:
             counts[entry["criterion"]] += 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], criterion_sort_key(kv[0])))
+    return dict(counts)
 
 
-def workshop_context(*, session: Session, as_of: dt.date) -> dict:
-    run = latest_run(session=session, as_of=as_of)
-    findings = run_findings(session=session, run=run) if run else {}
-    ministries = session.exec(select(Ministry).order_by(Ministry.code)).all()
-    demarches = session.exec(select(Demarche).where(Demarche.active == True).order_by(Demarche.id)).all()  # noqa: E712
-    per_ministry = []
-    for ministry in ministries:
-        items = [findings.get(d.id) or DemarcheFindings(d) for d in demarches if d.ministry_code == ministry.code]
-        if items:
-            per_ministry.append({"ministry": ministry, "demarches": items})
+def previous_report(*, session: Session, before: dt.date) -> Report | None:
+    query = select(Report).where(Report.kind == "workshop", Report.as_of < before)
+    return session.exec(query.order_by(Report.as_of.desc(), Report.id.desc()).limit(1)).first()
+
+
+def list_reports(*, session: Session) -> list[Report]:
+    return list(session.exec(select(Report).order_by(Report.as_of.desc(), Report.id.desc())).all())
+
+
+def history_dates(start: dt.date, end: dt.date, points: int = 36) -> list[dt.date]:
+    """Evenly spaced dates from ``start`` to ``end`` (both included), at most ``points``."""
+    if end <= start:
+        return [end]
+    step = max(1, (end - start).days // (points - 1))
+    dates = [start + dt.timedelta(days=step * k) for k in range((end - start).days // step + 1)]
+    return dates if dates[-1] == end else [*dates, end]
+
+
+def _share_change(now: indicator.Counts, before: indicator.Counts | None) -> float | None:
+    return None if before is None else now.share - before.share
+
+
+def _crawl_health(session: Session, since: dt.date | None, as_of: dt.date, run: CrawlRun | None) -> dict:
+    query = select(CrawlRun).where(CrawlRun.started_at < indicator.end_of(as_of))
+    if since:
+        query = query.where(CrawlRun.started_at >= indicator.end_of(since))
+    runs = session.exec(query).all()
+    failures: dict[str, int] = defaultdict(int)
+    failed_pages: list[PageAudit] = []
+    if run:
+        failed_pages = list(session.exec(select(PageAudit).where(PageAudit.run_id == run.id, PageAudit.error_code != None).order_by(PageAudit.demarche_id)).all())  # noqa: E711
+        for page in failed_pages:
+            failures[page.error_code] += 1
     return {
-        "as_of": as_of,
-        "generated_at": dt.datetime.now(dt.UTC),
-        "run": run,
-        "ministries": per_ministry,
-        "top_criteria": criteria_frequency(findings),
-        "demarche_count": len(demarches),
-        "template_version": TEMPLATE_VERSION,
+        "runs": len(runs),
+        "pages": sum(r.pages_total for r in runs),
+        "failed": sum(r.pages_failed for r in runs),
+        "interrupted": sum(r.status == "interrupted" for r in runs),
+        "failures": sorted(failures.items(), key=lambda kv: -kv[1]),
+        "failed_pages": failed_pages,
     }
 
 
-def write_workshop(*, session: Session, out_dir: Path, as_of: dt.date | None = None) -> Path:
-    """Render the workshop report into ``out_dir`` and return the path of its index.html."""
+def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None, settings: Settings) -> dict:
+    now = indicator.compute(session=session, as_of=as_of, settings=settings)
+    before = indicator.compute(session=session, as_of=since, settings=settings) if since else None
+    plans = {m["code"]: m for m in calendar.status(session=session, as_of=as_of, settings=settings)["ministries"]}
+    names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
+    ministries = [
+        {"code": code, "name": names.get(code, code), "counts": counts,
+         "change": _share_change(counts, before.ministries.get(code) if before else None), "plan": plans.get(code)}
+        for code, counts in sorted(now.ministries.items()) if counts.active
+    ]
+    statuses_before = before.statuses if before else {}
+    became = [s for d, s in now.statuses.items() if s.accessible and before and not (statuses_before.get(d) and statuses_before[d].accessible)]
+    expired = [s for d, s in now.statuses.items() if s.expired and before and statuses_before.get(d) and statuses_before[d].declared]
+    appeared = [s for d, s in now.statuses.items() if before and d not in statuses_before]
+    run = latest_run(session=session, as_of=as_of)
+    run_before = latest_run(session=session, as_of=since) if since else None
+    findings = run_findings(session=session, run=run) if run else {}
+    counts_now = criteria_frequency(findings)
+    counts_before = criteria_frequency(run_findings(session=session, run=run_before)) if run_before else {}
+    top = sorted(counts_now.items(), key=lambda kv: (-kv[1], criterion_sort_key(kv[0])))[:15]
+    dates = history_dates(min(settings.baseline_date, as_of), as_of)
+    shares = [indicator.national_share(session=session, as_of=d, settings=settings) if d != as_of else now.national.share for d in dates]
+    baseline = indicator.baseline_share(session=session, settings=settings)
+    trajectory = [indicator.trajectory(baseline_share=baseline, as_of=d, settings=settings) for d in dates]
+    demarches = session.exec(select(Demarche).where(Demarche.active == True).order_by(Demarche.id)).all()  # noqa: E712
+    per_ministry_findings = [
+        {"ministry": m, "demarches": [findings.get(d.id) or DemarcheFindings(d) for d in demarches if d.ministry_code == m["code"]]}
+        for m in ministries
+    ]
+    return {
+        "as_of": as_of, "since": since, "generated_at": utcnow(), "settings": settings, "template_version": TEMPLATE_VERSION,
+        "now": now, "before": before, "national_change": _share_change(now.national, before.national if before else None),
+        "ministries": ministries, "became": became, "expired": expired, "appeared": appeared,
+        "questionable": [now.statuses[d] for d in now.questionable],
+        "questionable_criteria": {d: [e["criterion"] for e in findings[d].non_conformes] for d in now.questionable if d in findings},
+        "slipped": [dict(s, ministry=code) for code, plan in sorted(plans.items()) for s in plan["slipped"]],
+        "late_total": sum(len(p["late"]) for p in plans.values()),
+        "top_criteria": [(c, n, counts_before.get(c) if run_before else None) for c, n in top],
+        "run": run, "health": _crawl_health(session, since, as_of, run),
+        "history": list(zip(dates, shares, trajectory)),
+        "chart_national": chart.line_chart("Part des démarches accessibles et trajectoire vers la cible",
+                                           dates, {"Part accessible": shares, "Trajectoire": trajectory}),
+        "chart_ministries": chart.bar_chart("Part des démarches accessibles par ministère",
+                                            [m["code"] for m in ministries], {"Part accessible": [m["counts"].share for m in ministries]}),
+        "per_ministry_findings": per_ministry_findings,
+        "demarche_count": len(demarches),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:+.1f} pt".replace(".", ",")
+
+
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("rgaa_tracker", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env.filters.update(date_fr=lambda d: d.strftime("%d/%m/%Y") if d else "—", pct=_pct, points=_points,
+                       datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—")
+    env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS,
+                       step_labels=calendar.STEP_LABELS, error_labels=ERROR_LABELS)
+    return env
+
+
+def data_tables(context: dict) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """The data behind every table of the report, for CSV and ODS."""
+    now = context["now"]
+    return {
+        "national": (["date", "part_accessible", "trajectoire"], [[d, round(s, 4), None if t is None else round(t, 4)] for d, s, t in context["history"]]),
+        "ministeres": (["code", "ministere", "actives", "declarees", "accessibles", "part", "evolution_points", "couverture_calendrier", "jalons_en_retard", "projection_echeance"],
+                       [[m["code"], m["name"], m["counts"].active, m["counts"].declared, m["counts"].accessible, round(m["counts"].share, 4),
+                         None if m["change"] is None else round(m["change"] * 100, 1),
+                         m["plan"]["coverage"] if m["plan"] else None, len(m["plan"]["late"]) if m["plan"] else None,
+                         m["plan"]["projected_share_at_deadline"] if m["plan"] else None] for m in context["ministries"]]),
+        "evolutions": (["evolution", "demarche_id", "titre", "ministere"],
+                       [[kind, s.demarche.id, s.demarche.titre, s.demarche.ministry_code]
+                        for kind, items in (("devenue_accessible", context["became"]), ("expiree", context["expired"]), ("nouvelle", context["appeared"])) for s in items]),
+        "contestables": (["demarche_id", "titre", "taux_declare", "statut_declare", "criteres_non_conformes"],
+                         [[s.demarche.id, s.demarche.titre, s.declaration.taux, s.declaration.statut, " ".join(context["questionable_criteria"].get(s.demarche.id, []))]
+                          for s in context["questionable"]]),
+        "glissements": (["ministere", "demarche_id", "etape", "premiere_date", "derniere_date", "jours"],
+                        [[s["ministry"], s["demarche_id"], s["etape"], s["first_planned"], s["latest_planned"], s["days"]] for s in context["slipped"]]),
+        "criteres": (["critere", "intitule", "demarches_non_conformes", "precedemment"],
+                     [[c, criteria()[c].title, n, before] for c, n, before in context["top_criteria"]]),
+        "sante_crawl": (["code_erreur", "libelle", "pages"], [[code, ERROR_LABELS.get(code, code), n] for code, n in context["health"]["failures"]]),
+        "synthese": (["as_of", "actives", "declarees", "accessibles", "part", "cible", "echeance"],
+                     [[context["as_of"], now.national.active, now.national.declared, now.national.accessible, round(now.national.share, 4), now.target_share, now.deadline]]),
+    }
+
+
+def write_workshop(*, session: Session, out_dir: Path, settings: Settings, as_of: dt.date | None = None,
+                   since: dt.date | None = None, pdf: bool = True) -> Report:
+    """Render the workshop report into ``out_dir`` and record it."""
     as_of = as_of or dt.date.today()
-    context = workshop_context(session=session, as_of=as_of)
-    html = environment().get_template(f"report/workshop_{TEMPLATE_VERSION}.html.j2").render(**context)
+    if since is None:
+        previous = previous_report(session=session, before=as_of)
+        since = previous.as_of if previous else None
+    context = workshop_context(session=session, as_of=as_of, since=since, settings=settings)
+    template = environment().get_template(f"report/workshop_{TEMPLATE_VERSION}.html.j2")
+    html = template.render(**context)
     out_dir.mkdir(parents=True, exist_ok=True)
     index = out_dir / "index.html"
     index.write_text(html, encoding="utf-8")
-    return index
+    data_dir = out_dir / "donnees"
+    data_dir.mkdir(exist_ok=True)
+    tables = data_tables(context)
+    paths = [spreadsheet.write_csv(data_dir / f"{name}.csv", header, rows) for name, (header, rows) in tables.items()]
+    paths.append(spreadsheet.write_ods(data_dir / "donnees.ods", [(name, header, rows) for name, (header, rows) in tables.items()]))
+    pdf_path = None
+    if pdf:
+        from weasyprint import HTML
+
+        pdf_path = out_dir / "report.pdf"
+        # The PDF is what the room reads: the per-démarche appendix stays in the HTML and the data.
+        HTML(string=template.render(**context, for_pdf=True), base_url=str(out_dir)).write_pdf(pdf_path)
+    report = Report(as_of=as_of, since=since, template_version=TEMPLATE_VERSION, folder=str(out_dir), html_path=str(index),
+                    pdf_path=str(pdf_path) if pdf_path else None, data_paths="\n".join(str(p) for p in paths))
+    session.add(report)
+    session.flush()
+    return report
 
 
 def default_out_dir(reports_dir: Path, as_of: dt.date) -> Path:

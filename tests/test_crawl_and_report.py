@@ -2,6 +2,7 @@
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -9,6 +10,7 @@ from sqlmodel import Session, select
 from rgaa_tracker import report
 from rgaa_tracker.crawl import run_crawl
 from rgaa_tracker.models import CriterionResult, CrawlRun, PageAudit
+from rgaa_tracker.settings import get_settings
 
 from .conftest import audit_urls, serve_directory
 from .factories import add_demarches
@@ -57,7 +59,7 @@ def test_crawl_stores_pages_criteria_and_evidence(engine, crawled, site_url):
 
 def test_report_lists_findings_and_passes_its_own_axe_audit(engine, crawled, tmp_path):
     with Session(engine) as session:
-        index = report.write_workshop(session=session, out_dir=tmp_path / "rapport")
+        index = Path(report.write_workshop(session=session, out_dir=tmp_path / "rapport", settings=get_settings(), pdf=False).html_path)
     html = index.read_text(encoding="utf-8")
     assert '<html lang="fr">' in html
     assert "Démarche à image sans alternative" in html and "image-alt (1)" in html

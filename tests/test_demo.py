@@ -1,5 +1,7 @@
 """The bundled demo: every planted defect is found and shown in the report; clean démarches are clean."""
 
+from pathlib import Path
+
 from sqlmodel import Session
 
 from rgaa_tracker import demo, report
@@ -19,7 +21,8 @@ def test_demo_crawl_finds_every_planted_defect(engine, tmp_path, monkeypatch):
     assert run.pages_failed == 0
     with Session(engine) as session:
         findings = report.run_findings(session=session, run=run)
-        html = report.write_workshop(session=session, out_dir=tmp_path / "r").read_text(encoding="utf-8")
+        written = report.write_workshop(session=session, out_dir=tmp_path / "r", settings=get_settings(), pdf=False)
+        html = Path(written.html_path).read_text(encoding="utf-8")
     assert len(findings) == len(demo.CATALOGUE)
     for item in demo.CATALOGUE:
         found = findings[item.id]
