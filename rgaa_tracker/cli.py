@@ -357,6 +357,28 @@ def report_list(as_json: Annotated[bool, typer.Option("--json", help="Sortie JSO
 
 @app.command()
 @user_errors
+def schedule(
+    list_only: Annotated[bool, typer.Option("--list", help="Afficher les tâches et leur prochaine exécution, puis quitter")] = False,
+    crawl_now: Annotated[bool, typer.Option("--crawl-now", help="Lancer aussi un passage tout de suite")] = False,
+) -> None:
+    """Lancer le planificateur au premier plan (passage nocturne, rapport bimestriel)."""
+    import logging
+
+    from . import scheduler
+
+    settings = get_settings()
+    if list_only:
+        table = Table("Tâche", "Nom", "Déclencheur", "Prochaine exécution")
+        for job in scheduler.list_jobs(settings):
+            table.add_row(job["id"], job["name"], job["trigger"], f"{job['next_run_time']:%d/%m/%Y %H:%M %Z}" if job["next_run_time"] else "—")
+        out.print(table)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    scheduler.run_forever(settings, crawl_now=crawl_now)
+
+
+@app.command()
+@user_errors
 def demo(
     port: Annotated[int, typer.Option(help="Port du site de démonstration (0 : libre)")] = 0,
     database_url: Annotated[str, typer.Option("--database-url", help="Base de la démonstration")] = "sqlite:///rgaa-tracker-demo.db",

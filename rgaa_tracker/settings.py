@@ -67,6 +67,14 @@ class CrawlSettings(BaseModel):
         return self.concurrency or max(1, min(4, os.cpu_count() or 1))
 
 
+class ScheduleSettings(BaseModel):
+    timezone: str = Field("Europe/Paris", description="Time zone of the cron expressions")
+    crawl_cron: str = Field("0 2 * * *", description="Nightly crawl (crontab syntax)")
+    report_cron: str = Field("0 6 1-7 1,3,5,7,9,11 mon", description="Workshop report: first Monday of every other month")
+    misfire_grace_s: int = Field(3600, ge=1, description="How late a missed job may still start")
+    shutdown_timeout_s: float = Field(90, gt=0, description="Bound on a clean stop (SIGTERM/SIGINT)")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RGAA_TRACKER_", env_nested_delimiter="__", extra="ignore"
@@ -84,6 +92,7 @@ class Settings(BaseSettings):
     )
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
 
     @classmethod
     def settings_customise_sources(
