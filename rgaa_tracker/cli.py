@@ -34,6 +34,8 @@ declarations_app = typer.Typer(help="Déclarations d'accessibilité.", no_args_i
 app.add_typer(demarches_app, name="demarches")
 app.add_typer(declarations_app, name="declarations")
 calendar_app = typer.Typer(help="Calendriers de mise en accessibilité des ministères.", no_args_is_help=True)
+runs_app = typer.Typer(help="Passages des robots.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
 out = Console()
@@ -319,6 +321,38 @@ def crawl(
     """Lancer un passage des robots maintenant."""
     run = crawl_with_progress(engine=db.ensure_schema(), demarche_ids=demarche_ids, concurrency=concurrency)
     out.print(f"Passage n° {run.id} terminé : {run.pages_total} page(s), {run.pages_failed} en échec.")
+
+
+@runs_app.command("list")
+@user_errors
+def runs_list(as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False) -> None:
+    """Lister les passages des robots, du plus récent au plus ancien."""
+    with db.session_scope() as session:
+        rows = [crawl_module.run_summary(r) for r in crawl_module.list_runs(session=session)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("N°", "État", "Déclenché par", "Début", "Fin", "Pages", "Échecs")
+    for r in rows:
+        table.add_row(str(r["id"]), r["status"], r["trigger"], r["started_at"][:16].replace("T", " "),
+                      (r["finished_at"] or "—")[:16].replace("T", " "), str(r["pages_total"]), str(r["pages_failed"]))
+    out.print(table if rows else "Aucun passage enregistré.")
+
+
+@runs_app.command("show")
+@user_errors
+def runs_show(run_id: int, as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False) -> None:
+    """Détailler un passage et ses pages auditées."""
+    with db.session_scope() as session:
+        data = crawl_module.run_detail(session=session, run_id=run_id)
+    if as_json:
+        print_json(data)
+        return
+    out.print(f"Passage n° {data['id']} ({data['status']}), du {data['started_at'][:16]} au {(data['finished_at'] or '—')[:16]}")
+    table = Table("Démarche", "Rôle", "Adresse", "HTTP", "Erreur", "Critères en anomalie")
+    for p in data["pages"]:
+        table.add_row(p["demarche_id"], p["role"], p["url"], str(p["http_status"] or "—"), p["error"] or "", ", ".join(p["non_conformes"]))
+    out.print(table)
 
 
 @report_app.command("workshop")

@@ -268,3 +268,33 @@ def run_crawl(
             session.add(run)
             session.commit()
         return run
+
+
+def list_runs(*, session: Session, limit: int = 100) -> list[CrawlRun]:
+    return list(session.exec(select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)).all())
+
+
+def run_detail(*, session: Session, run_id: int) -> dict:
+    """The JSON of ``runs show`` (SPEC §6): a run and its page audits with their failing criteria."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise NotFound(f"Passage inconnu : {run_id}")
+    pages = session.exec(select(PageAudit).where(PageAudit.run_id == run_id).order_by(PageAudit.demarche_id, PageAudit.id)).all()
+    failing: dict[int, list[str]] = {p.id: [] for p in pages}
+    if pages:
+        rows = session.exec(select(CriterionResult.page_audit_id, CriterionResult.criterion)
+                            .where(CriterionResult.page_audit_id.in_(list(failing)), CriterionResult.status == audit.NON_CONFORME)).all()
+        for page_id, criterion in rows:
+            failing[page_id].append(criterion)
+    return {
+        "id": run.id, "status": run.status,
+        "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "pages": [{"demarche_id": p.demarche_id, "url": p.url, "role": p.role, "http_status": p.http_status, "error_code": p.error_code,
+                   "error": p.error, "non_conformes": sorted(failing[p.id], key=audit.criterion_sort_key)} for p in pages],
+    }
+
+
+def run_summary(run: CrawlRun) -> dict:
+    return {"id": run.id, "status": run.status, "trigger": run.trigger, "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None, "pages_total": run.pages_total,
+            "pages_failed": run.pages_failed, "axe_version": run.axe_version}

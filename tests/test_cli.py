@@ -72,6 +72,16 @@ def test_import_crawl_report_end_to_end(tmp_path, site_url):
     done = run_cli("crawl", "--demarche", "sans-label", "--concurrency", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Passage n° 1 terminé" in done.stdout
+    runs = json.loads(run_cli("runs", "list", "--json", cwd=tmp_path).stdout)
+    assert [(r["id"], r["status"]) for r in runs] == [(1, "finished")]
+    shown = json.loads(run_cli("runs", "show", "1", "--json", cwd=tmp_path).stdout)
+    assert set(shown) == {"id", "status", "started_at", "finished_at", "pages"}
+    start = next(p for p in shown["pages"] if p["role"] == "start")
+    assert set(start) == {"demarche_id", "url", "role", "http_status", "error_code", "error", "non_conformes"}
+    assert start["non_conformes"] == ["11.1"] and start["http_status"] == 200
+    assert {p["role"] for p in shown["pages"]} <= {"start", "statement", "legal", "contact", "sitemap", "help"}
+    missing = run_cli("runs", "show", "99", cwd=tmp_path)
+    assert missing.returncode == 1 and "Passage inconnu : 99" in missing.stderr
     unknown = run_cli("crawl", "--demarche", "inconnue", cwd=tmp_path)
     assert unknown.returncode == 1 and "Démarche(s) inconnue(s) : inconnue" in unknown.stderr
     done = run_cli("report", "workshop", "--out", str(tmp_path / "r"), cwd=tmp_path)
