@@ -35,6 +35,8 @@ app.add_typer(demarches_app, name="demarches")
 app.add_typer(declarations_app, name="declarations")
 calendar_app = typer.Typer(help="Calendriers de mise en accessibilité des ministères.", no_args_is_help=True)
 runs_app = typer.Typer(help="Passages des robots.", no_args_is_help=True)
+users_app = typer.Typer(help="Comptes de l'interface web et de l'API.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 app.add_typer(runs_app, name="runs")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
@@ -387,6 +389,55 @@ def report_list(as_json: Annotated[bool, typer.Option("--json", help="Sortie JSO
     for r in rows:
         table.add_row(str(r["id"]), r["as_of"], r["since"] or "—", r["generated_at"][:16].replace("T", " "), r["folder"])
     out.print(table if rows else "Aucun rapport produit.")
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port d'écoute")] = 8000,
+) -> None:
+    """Servir l'interface web et l'API JSON."""
+    import uvicorn
+
+    from .web import create_app
+
+    db.ensure_schema()
+    uvicorn.run(create_app(get_settings()), host=host, port=port, proxy_headers=True)
+
+
+@users_app.command("add")
+@user_errors
+def users_add(
+    email: str,
+    ministry: Annotated[Optional[str], typer.Option("--ministry", help="Référent de ce ministère")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Administrateur DINUM")] = False,
+    password_file: Annotated[Optional[Path], typer.Option("--password-file", help="Lire le mot de passe dans ce fichier")] = None,
+) -> None:
+    """Créer un compte (mot de passe demandé, ou lu dans un fichier)."""
+    from . import user
+
+    if password_file is not None:
+        try:
+            password = password_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise TrackerError(f"Fichier de mot de passe illisible : {password_file} ({error.strerror})") from None
+    else:
+        password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    with db.session_scope() as session:
+        created = user.add_user(session=session, email=email, password=password, ministry=ministry, admin=admin)
+    out.print(f"Compte créé : {created.email} ({'administrateur' if created.role == 'admin' else 'référent ' + created.ministry_code}).")
+
+
+@users_app.command("token")
+@user_errors
+def users_token(email: str) -> None:
+    """Créer un jeton d'API pour ce compte (le précédent cesse de fonctionner)."""
+    from . import user
+
+    with db.session_scope() as session:
+        token = user.issue_token(session=session, email=email)
+    sys.stdout.write(token + "\n")
 
 
 @app.command()

@@ -71,15 +71,17 @@ def _key(d: Declaration) -> tuple:
     return (d.demarche_id, d.statut, d.taux, d.date_publication, d.date_audit, d.url)
 
 
-def import_declarations(*, session: Session, path: Path, today: dt.date | None = None, display_name: str | None = None, provenance: str = "import", source: str | None = None) -> DeclarationImport:
+def import_declarations(*, session: Session, path: Path, today: dt.date | None = None, display_name: str | None = None,
+                        provenance: str = "import", source: str | None = None, ministry: str | None = None) -> DeclarationImport:
     """Add the declarations of a file; all rows or none. A row identical to a stored
-    declaration is not added twice, so importing the same file again changes nothing."""
+    declaration is not added twice, so importing the same file again changes nothing.
+    With ``ministry``, rows of another ministry's démarches are refused (a lead's upload)."""
     today = today or dt.date.today()
     table = read_table(path, COLUMNS, ("demarche_id",), display_name=display_name)
     missing = [" ou ".join(group) for group in REQUIRED_GROUPS if not set(group) & set(table.columns)]
     if missing:
         raise ImportRejected(table.filename, [RowError(1, None, None, f"colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}")])
-    known = {d.id for d in session.exec(select(Demarche)).all()}
+    known = {d.id: d.ministry_code for d in session.exec(select(Demarche)).all()}
     errors: list[RowError] = []
     warnings = list(table.warnings)
     parsed: list[Declaration] = []
@@ -89,6 +91,8 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
             errors.append(RowError(row, "demarche_id", "", "valeur obligatoire"))
         elif demarche_id not in known:
             errors.append(RowError(row, "demarche_id", demarche_id, "démarche inconnue (importez d'abord le catalogue des démarches)"))
+        elif ministry and known[demarche_id] != ministry:
+            errors.append(RowError(row, "demarche_id", demarche_id, f"démarche du ministère {known[demarche_id]}, pas du ministère {ministry}"))
         status = collect(errors, row, "statut", cells.get("statut"), parse_status)
         rate = collect(errors, row, "taux", cells.get("taux"), parse_rate)
         published = collect(errors, row, "date_publication", cells.get("date_publication"), parse_date)

@@ -154,3 +154,16 @@ class Report(SQLModel, table=True):
     html_path: str = Field(max_length=1000)
     pdf_path: str | None = Field(default=None, max_length=1000)
     data_paths: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # one path per line
+
+
+class User(SQLModel, table=True):
+    """A DINUM admin (``role="admin"``) or a ministry accessibility lead (``role="lead"``)."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=8)
+    ministry_code: str | None = Field(default=None, foreign_key="ministry.code", max_length=32)
+    token_hash: str | None = Field(default=None, max_length=64, index=True)  # sha256 of the API token
+    created_at: dt.datetime = Field(default_factory=utcnow)

@@ -75,6 +75,15 @@ class ScheduleSettings(BaseModel):
     shutdown_timeout_s: float = Field(90, gt=0, description="Bound on a clean stop (SIGTERM/SIGINT)")
 
 
+class WebSettings(BaseModel):
+    secret_key: str = Field("", description="Signs session cookies; empty = a random key kept in rgaa-tracker.secret")
+    cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only (set true behind TLS)")
+    session_hours: int = Field(8, ge=1, description="How long a sign-in lasts")
+    max_upload_mb: float = Field(5, gt=0, description="Largest file a lead may upload")
+    login_max_failures: int = Field(5, ge=1, description="Failed sign-ins allowed per email and address in the window")
+    login_window_s: int = Field(900, ge=1, description="Window of the sign-in rate limit")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RGAA_TRACKER_", env_nested_delimiter="__", extra="ignore"
@@ -93,6 +102,7 @@ class Settings(BaseSettings):
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

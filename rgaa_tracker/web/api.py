@@ -1,0 +1,115 @@
+"""JSON API under /api/ (OpenAPI at /openapi.json). Same JSON as the CLI, same permissions as
+the pages; scripts authenticate with ``Authorization: Bearer <token>`` (``rgaa-tracker users token``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from sqlmodel import Session
+
+from .. import calendar, crawl, declaration, demarche, indicator
+from ..errors import ImportRejected, NotFound, TrackerError
+from ..models import User
+from ..user import can_write
+from .common import get_session, require_user
+from .pages import read_upload
+
+router = APIRouter(prefix="/api", tags=["API"])
+
+
+def _rejected(error: ImportRejected) -> HTTPException:
+    return HTTPException(422, {"message": f"Le fichier « {error.filename} » est refusé ; rien n'a été enregistré.",
+                               "errors": [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in error.errors]})
+
+
+def _not_found(error: NotFound) -> HTTPException:
+    return HTTPException(404, str(error))
+
+
+@router.get("/demarches", summary="Démarches du catalogue")
+def api_demarches(ministry: str | None = None, user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
+    return [d.model_dump(mode="json", exclude={"updated_at"}) for d in demarche.list_demarches(session=session, ministry=ministry)]
+
+
+@router.get("/indicators", summary="Indicateurs (même JSON que « rgaa-tracker indicators --json »)")
+def api_indicators(request: Request, as_of: dt.date | None = None, ministry: str | None = None,
+                   user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
+    try:
+        return indicator.compute(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry).as_json(ministry)
+    except NotFound as error:
+        raise _not_found(error) from None
+
+
+@router.get("/declarations", summary="Déclarations d'accessibilité, avec leur provenance")
+def api_declarations(demarche_id: str | None = None, user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
+    try:
+        return [declaration.as_dict(d) for d in declaration.list_declarations(session=session, demarche_id=demarche_id)]
+    except NotFound as error:
+        raise _not_found(error) from None
+
+
+@router.post("/declarations", summary="Déposer des déclarations (démarches de son ministère seulement)")
+async def api_declarations_upload(request: Request, file: UploadFile, user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
+            result = declaration.import_declarations(session=session, path=path, provenance="web", source=user.email, display_name=file.filename,
+                                                     ministry=None if user.role == "admin" else user.ministry_code)
+        except ImportRejected as error:
+            raise _rejected(error) from None
+        except TrackerError as error:
+            raise HTTPException(400, str(error)) from None
+    return {"added": result.added, "unchanged": result.unchanged, "warnings": result.warnings}
+
+
+@router.get("/calendars/status", summary="Même JSON que « rgaa-tracker calendar status --json »")
+def api_calendar_status(request: Request, as_of: dt.date | None = None, ministry: str | None = None,
+                        user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
+    try:
+        return calendar.status(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry)
+    except NotFound as error:
+        raise _not_found(error) from None
+
+
+@router.get("/calendars/{ministry}", summary="Versions du calendrier d'un ministère")
+def api_calendar_history(ministry: str, user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
+    try:
+        versions = calendar.history(session=session, ministry=ministry)
+    except NotFound as error:
+        raise _not_found(error) from None
+    return [{"version": v.id, "uploaded_at": v.uploaded_at.isoformat(), "uploaded_by": v.uploaded_by, "filename": v.filename,
+             "checksum": v.checksum, "rows": v.row_count} for v in versions]
+
+
+@router.post("/calendars/{ministry}", summary="Déposer une nouvelle version du calendrier de son ministère")
+async def api_calendar_upload(ministry: str, request: Request, file: UploadFile, user: User = Depends(require_user),
+                              session: Session = Depends(get_session)) -> dict:
+    if not can_write(user, ministry):
+        raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
+            result = calendar.import_calendar(session=session, path=path, ministry=ministry, uploaded_by=user.email, display_name=file.filename)
+        except ImportRejected as error:
+            raise _rejected(error) from None
+        except NotFound as error:
+            raise _not_found(error) from None
+        except TrackerError as error:
+            raise HTTPException(400, str(error)) from None
+    return {"version": result.version.id, "rows": result.version.row_count, "warnings": result.warnings, "changes": result.changes}
+
+
+@router.get("/runs", summary="Passages des robots")
+def api_runs(user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
+    return [crawl.run_summary(r) for r in crawl.list_runs(session=session)]
+
+
+@router.get("/runs/{run_id}", summary="Un passage et ses pages (même JSON que « rgaa-tracker runs show --json »)")
+def api_run(run_id: int, user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
+    try:
+        return crawl.run_detail(session=session, run_id=run_id)
+    except NotFound as error:
+        raise _not_found(error) from None

@@ -1,0 +1,85 @@
+"""What pages and API share: the database session, the signed-in user, CSRF, rate limits."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from .. import db, report
+from ..models import User
+from ..user import user_for_token
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with db.session_scope(db.ensure_schema(db.engine_for(request.app.state.settings.database_url))) as session:
+        yield session
+
+
+def current_user(request: Request, session: Session = Depends(get_session)) -> User | None:
+    """The user of a Bearer token (scripts) or of the signed session cookie (browsers)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(session=session, token=header[7:].strip())
+        if user is None:
+            raise HTTPException(401, "Jeton d'API invalide.", headers={"WWW-Authenticate": "Bearer"})
+        return user
+    user_id = request.session.get("user_id")
+    return session.get(User, user_id) if user_id else None
+
+
+def require_user(user: User | None = Depends(current_user)) -> User:
+    if user is None:
+        raise HTTPException(401, "Connexion requise.", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise HTTPException(403, "Jeton de sécurité absent ou invalide : rechargez la page et recommencez.")
+
+
+class LoginLimiter:
+    """Failed sign-ins per (address, email) in a sliding window; in memory, per process."""
+
+    def __init__(self) -> None:
+        self.failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def blocked(self, key: tuple[str, str], limit: int, window: float) -> bool:
+        recent = self.failures[key]
+        while recent and recent[0] < time.monotonic() - window:
+            recent.popleft()
+        return len(recent) >= limit
+
+    def fail(self, key: tuple[str, str]) -> None:
+        self.failures[key].append(time.monotonic())
+
+    def reset(self, key: tuple[str, str]) -> None:
+        self.failures.pop(key, None)
+
+
+LIMITER = LoginLimiter()
+
+
+def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    """Render a page; ``context["user"]`` is looked up from the session when a route gave none."""
+    if "user" not in context:
+        user_id = request.session.get("user_id")
+        with db.session_scope(db.engine_for(request.app.state.settings.database_url)) as session:
+            context["user"] = session.get(User, user_id) if user_id else None
+    html = report.environment().get_template(f"web/{template}").render(request=request, csrf=csrf_token(request), **context)
+    return HTMLResponse(html, status_code=status_code)

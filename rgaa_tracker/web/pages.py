@@ -1,0 +1,212 @@
+"""Server-rendered pages, in French, for ministry leads and DINUM."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlmodel import Session, select
+
+from .. import calendar, chart, crawl, declaration, indicator, report
+from ..errors import ImportRejected, TrackerError
+from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
+from ..user import authenticate, can_write
+from .common import LIMITER, check_csrf, get_session, render, require_user
+
+router = APIRouter(include_in_schema=False)
+UPLOAD_SUFFIXES = {".csv", ".xlsx", ".ods"}
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/connexion")
+def login_form(request: Request, suite: str = "/"):
+    return render(request, "login.html.j2", {"suite": _safe_next(suite), "error": None, "user": None})
+
+
+@router.post("/connexion")
+def login(request: Request, email: str = Form(""), password: str = Form(""), csrf_token: str = Form(""), suite: str = Form("/"),
+          session: Session = Depends(get_session)):
+    check_csrf(request, csrf_token)
+    web = request.app.state.settings.web
+    key = (request.client.host if request.client else "", email.strip().lower())
+    if LIMITER.blocked(key, web.login_max_failures, web.login_window_s):
+        raise HTTPException(429, "Trop de tentatives de connexion : réessayez dans quelques minutes.")
+    user = authenticate(session=session, email=email, password=password)
+    if user is None:
+        LIMITER.fail(key)
+        return render(request, "login.html.j2", {"suite": _safe_next(suite), "error": "Adresse électronique ou mot de passe incorrect.", "user": None}, 401)
+    LIMITER.reset(key)
+    request.session.clear()  # a new session at sign-in: no fixation
+    request.session["user_id"] = user.id
+    return RedirectResponse(_safe_next(suite), status_code=303)
+
+
+@router.post("/deconnexion")
+def logout(request: Request, csrf_token: str = Form("")):
+    check_csrf(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse("/connexion", status_code=303)
+
+
+@router.get("/")
+def dashboard(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    settings = request.app.state.settings
+    today = dt.date.today()
+    state = indicator.compute(session=session, as_of=today, settings=settings)
+    names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
+    dates = report.history_dates(max(settings.baseline_date, today - dt.timedelta(days=730)), today, points=13)
+    shares = [indicator.national_share(session=session, as_of=d, settings=settings) for d in dates]
+    trend = chart.line_chart("Évolution de la part des démarches accessibles", dates, {"Part accessible": shares})
+    return render(request, "dashboard.html.j2", {"user": user, "state": state, "names": names, "trend": trend,
+                                                 "history": list(zip(dates, shares)), "today": today})
+
+
+@router.get("/ministeres/{code}")
+def ministry_page(code: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    ministry = session.get(Ministry, code)
+    if ministry is None:
+        raise HTTPException(404, f"Ministère inconnu : {code}")
+    settings = request.app.state.settings
+    today = dt.date.today()
+    state = indicator.compute(session=session, as_of=today, settings=settings, ministry=code)
+    plan = calendar.status(session=session, as_of=today, settings=settings, ministry=code)["ministries"][0]
+    demarches = session.exec(select(Demarche).where(Demarche.ministry_code == code).order_by(Demarche.id)).all()
+    return render(request, "ministry.html.j2", {
+        "user": user, "ministry": ministry, "demarches": demarches, "statuses": state.statuses, "counts": state.ministries.get(code),
+        "questionable": set(state.questionable), "plan": plan, "versions": calendar.history(session=session, ministry=code)[::-1],
+        "step_labels": calendar.STEP_LABELS, "can_write": can_write(user, code)})
+
+
+@router.get("/demarches/{demarche_id}")
+def demarche_page(demarche_id: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    demarche = session.get(Demarche, demarche_id)
+    if demarche is None:
+        raise HTTPException(404, f"Démarche inconnue : {demarche_id}")
+    settings = request.app.state.settings
+    state = indicator.compute(session=session, as_of=dt.date.today(), settings=settings)
+    run = session.exec(select(CrawlRun).join(PageAudit, PageAudit.run_id == CrawlRun.id).where(PageAudit.demarche_id == demarche_id)
+                       .order_by(CrawlRun.started_at.desc()).limit(1)).first()
+    findings = report.run_findings(session=session, run=run).get(demarche_id) if run else None
+    runs = session.exec(select(CrawlRun).join(PageAudit, PageAudit.run_id == CrawlRun.id).where(PageAudit.demarche_id == demarche_id)
+                        .distinct().order_by(CrawlRun.started_at.desc()).limit(10)).all()
+    return render(request, "demarche.html.j2", {
+        "user": user, "demarche": demarche, "status": state.statuses.get(demarche_id), "questionable": demarche_id in state.questionable,
+        "declarations": declaration.list_declarations(session=session, demarche_id=demarche_id)[::-1], "run": run,
+        "findings": findings, "runs": runs})
+
+
+@router.get("/preuves/{page_audit_id}")
+def evidence(page_audit_id: int, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    page = session.get(PageAudit, page_audit_id)
+    if page is None or not page.evidence_path or not Path(page.evidence_path).is_file():
+        raise HTTPException(404, "Preuve introuvable.")
+    return FileResponse(page.evidence_path, media_type="application/gzip", filename=f"axe-{page_audit_id}.json.gz")
+
+
+def _ministry_for(user: User, requested: str | None, session: Session) -> Ministry | None:
+    code = requested or user.ministry_code
+    if code is None:
+        return None
+    ministry = session.get(Ministry, code)
+    if ministry is None:
+        raise HTTPException(404, f"Ministère inconnu : {code}")
+    return ministry
+
+
+@router.get("/calendrier")
+def calendar_form(request: Request, ministere: str | None = None, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    ministry = _ministry_for(user, ministere, session)
+    return render(request, "calendar.html.j2", _calendar_context(session, user, ministry))
+
+
+def _calendar_context(session: Session, user: User, ministry: Ministry | None, **extra) -> dict:
+    ministries = session.exec(select(Ministry).order_by(Ministry.code)).all()
+    versions = calendar.history(session=session, ministry=ministry.code)[::-1] if ministry else []
+    return {"user": user, "ministry": ministry, "ministries": ministries, "versions": versions,
+            "can_write": bool(ministry) and can_write(user, ministry.code), "errors": None, "result": None,
+            "step_labels": calendar.STEP_LABELS, **extra}
+
+
+async def read_upload(upload: UploadFile, limit_mb: float, folder: Path) -> Path:
+    """The uploaded file on disk, refused past the size limit before it is all read."""
+    suffix = Path(upload.filename or "").suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise TrackerError("Format de fichier non pris en charge : envoyez un fichier CSV, XLSX ou ODS.")
+    limit = int(limit_mb * 1024 * 1024)
+    path = folder / f"envoi{suffix}"
+    size = 0
+    with path.open("wb") as handle:
+        while chunk := await upload.read(1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, f"Fichier trop volumineux : {limit_mb:g} Mo au plus.")
+            handle.write(chunk)
+    return path
+
+
+@router.post("/calendrier")
+async def calendar_upload(request: Request, fichier: UploadFile, ministere: str = Form(...), csrf_token: str = Form(""),
+                          user: User = Depends(require_user), session: Session = Depends(get_session)):
+    check_csrf(request, csrf_token)
+    ministry = _ministry_for(user, ministere, session)
+    if not can_write(user, ministry.code):
+        raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")
+    settings = request.app.state.settings
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = await read_upload(fichier, settings.web.max_upload_mb, Path(tmp))
+            result = calendar.import_calendar(session=session, path=path, ministry=ministry.code, uploaded_by=user.email,
+                                              display_name=Path(fichier.filename or "calendrier").name[:200])
+        except ImportRejected as rejected:
+            session.rollback()
+            return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, errors=rejected), 422)
+        except TrackerError as error:
+            session.rollback()
+            return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, errors=ImportRejected(fichier.filename or "", []), message=str(error)), 422)
+        kept = Path("calendars") / "uploads" / ministry.code
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, kept / f"v{result.version.id}{path.suffix}")  # the file as received, kept with its version
+    session.commit()
+    return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, result=result))
+
+
+@router.get("/calendrier/modele.{fmt}")
+def calendar_template(fmt: str, request: Request, ministere: str | None = None, user: User = Depends(require_user),
+                      session: Session = Depends(get_session)):
+    if fmt not in ("csv", "xlsx", "ods"):
+        raise HTTPException(404, "Format inconnu.")
+    ministry = _ministry_for(user, ministere, session)
+    folder = Path(tempfile.mkdtemp(prefix="modele-"))
+    name = f"modele-calendrier{'-' + ministry.code if ministry else ''}.{fmt}"
+    path = calendar.write_template(session=session, path=folder / name, ministry=ministry.code if ministry else None)
+    return FileResponse(path, filename=name)
+
+
+@router.get("/rapports")
+def reports_page(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    reports = report.list_reports(session=session)
+    files = {r.id: [Path(p).name for p in r.data_paths.splitlines()] for r in reports}
+    return render(request, "reports.html.j2", {"user": user, "reports": reports, "files": files})
+
+
+@router.get("/rapports/{report_id}/{name}")
+def report_file(report_id: int, name: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    stored = session.get(Report, report_id)
+    if stored is None:
+        raise HTTPException(404, "Rapport introuvable.")
+    allowed = {Path(p).name: Path(p) for p in [stored.html_path, stored.pdf_path or "", *stored.data_paths.splitlines()] if p}
+    if name not in allowed or not allowed[name].is_file():  # only the files the report recorded
+        raise HTTPException(404, "Fichier introuvable.")
+    return FileResponse(allowed[name], filename=name)
+
+
+@router.get("/passages")
+def runs_page(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+    return render(request, "runs.html.j2", {"user": user, "runs": crawl.list_runs(session=session, limit=50)})
