@@ -15,7 +15,8 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -160,6 +161,19 @@ def _nodes_per_criterion(axe_results: dict) -> dict[str, int]:
     return counts
 
 
+def slim(result: PageResult) -> PageResult:
+    """What a second démarche sharing this URL needs once the page is stored: rule ids, tags and
+    node counts, not node details. Keeping full results for every URL would grow with the run."""
+    if result.axe is None:
+        return result
+    axe = {
+        kind: [{"id": r["id"], "tags": r.get("tags", []), "impact": r.get("impact"), "help": r.get("help", ""),
+                "nodes": [{}] * len(r.get("nodes") or [])} for r in result.axe.get(kind) or []]
+        for kind in ("violations", "incomplete", "passes", "inapplicable")
+    }
+    return replace(result, axe=axe, text=result.text[:20000])
+
+
 async def crawl_pages(
     run_targets: list[Target],
     settings: Settings,
@@ -187,7 +201,12 @@ async def crawl_pages(
             await asyncio.sleep(crawl.retry_backoff_s * 2**attempt)
         return result
 
+    # Storing (JSON, gzip, SQL) runs on one thread of its own: the event loop keeps driving the
+    # browser meanwhile, and the database session is only ever used from that thread.
+    storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+
     async def worker(tab: Tab) -> None:
+        loop = asyncio.get_running_loop()
         while not (stop and stop.is_set()):
             try:
                 target, role, url = queue.get_nowait()
@@ -196,12 +215,18 @@ async def crawl_pages(
             try:
                 shared = audited.get(url)
                 if shared is None:
-                    audited[url] = asyncio.get_running_loop().create_future()
-                    result = await audit_with_retries(tab, url)
-                    audited[url].set_result(result)
+                    future = audited[url] = loop.create_future()
+                    try:
+                        result = await audit_with_retries(tab, url)
+                        await loop.run_in_executor(storer, store, target, role, result)
+                    except BaseException as error:  # démarches waiting on this URL must not wait forever
+                        future.set_exception(error)
+                        future.exception()  # mark retrieved: the error propagates from here
+                        raise
+                    future.set_result(slim(result))
                 else:
                     result = await shared
-                store(target, role, result)
+                    await loop.run_in_executor(storer, store, target, role, result)
                 if role == "start" and result.ok:
                     for sample_role, sample_url in sample_pages(result.final_url or url, result.links, limit):
                         queue.put_nowait((target, sample_role, sample_url))
@@ -220,6 +245,7 @@ async def crawl_pages(
             for tab in tabs:
                 await tab.close()
             await pool.close()
+            storer.shutdown(wait=True)
 
 
 def run_crawl(
