@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test install browser clean
+.PHONY: demo test install browser clean docs
 
 install: $(VENV)/.installed browser
 
@@ -28,3 +28,7 @@ test: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The CLI reference is generated from --help, so the docs cannot drift (a test checks it).
+docs: $(VENV)/.installed
+	$(VENV)/bin/typer rgaa_tracker.cli utils docs --name rgaa-tracker --output docs/cli.md

@@ -476,7 +476,12 @@ def demo(
         catalogue = demo_module.write_catalogue(Path(tmp) / "demarches-demo.csv", base_url)
         with db.session_scope(engine) as session:
             summary = demarche.import_demarches(session=session, path=catalogue)
-        out.print(f"{summary.created + summary.updated} démarche(s) de démonstration importée(s).")
+            declaration.import_declarations(session=session, path=demo_module.write_declarations(Path(tmp) / "declarations.csv"))
+            if not any(calendar.history(session=session, ministry=code) for code in ("MEF", "MSS")):
+                for code, uploaded, path in demo_module.write_calendars(Path(tmp)):
+                    when = dt.datetime.combine(dt.date.fromisoformat(uploaded), dt.time(), tzinfo=dt.UTC)
+                    calendar.import_calendar(session=session, path=path, ministry=code, uploaded_at=when, uploaded_by="demo")
+        out.print(f"{summary.created + summary.updated} démarche(s) de démonstration importée(s), avec déclarations et calendriers.")
         run = crawl_with_progress(engine=engine, trigger="demo")
     out.print(f"Passage n° {run.id} : {run.pages_total} page(s) auditée(s), {run.pages_failed} en échec.")
     day = dt.date.today()

@@ -192,3 +192,43 @@ def write_catalogue(path: Path, base_url: str) -> Path:
         for d in CATALOGUE:
             writer.writerow([d.id, d.titre, d.ministry, MINISTRIES[d.ministry], f"{base_url}/{d.id}/", d.volumetrie, "2020-06-01"])
     return path
+
+
+# Older statements, as a ministry would import them: they give the demo a history (one has
+# expired) before the crawl finds the current ones online.
+DECLARATIONS = (
+    ("impots-declaration", "partiellement", 62.0, "2019-02-01"),
+    ("passeport", "partiellement", 81.0, "2019-09-15"),
+    ("permis-conduire", "non", 40.0, "2021-06-01"),
+    ("amende-paiement", "partiellement", 58.0, "2022-03-10"),
+)
+# (ministry, uploaded on, rows): the second MEF version moves two milestones later.
+CALENDARS = (
+    ("MEF", "2026-03-02", (("amende-paiement", "audit", "2026-04-15", "2026-04-20", ""), ("amende-paiement", "corrections", "2026-06-30", "", ""),
+                           ("amende-paiement", "declaration", "2026-09-30", "", "80"), ("douane-dedouanement", "contre_audit", "2026-05-15", "", ""))),
+    ("MEF", "2026-09-01", (("amende-paiement", "audit", "2026-04-15", "2026-04-20", ""), ("amende-paiement", "corrections", "2026-10-31", "", ""),
+                           ("amende-paiement", "declaration", "2027-01-31", "", "80"), ("douane-dedouanement", "contre_audit", "2026-07-15", "", ""))),
+    ("MSS", "2026-06-15", (("rsa-demande", "audit", "2026-07-01", "", ""), ("rsa-demande", "declaration", "2026-10-15", "", "75"),
+                           ("prime-activite", "audit", "2026-12-01", "", ""), ("prime-activite", "declaration", "2027-03-01", "", "90"))),
+)
+
+
+def write_declarations(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["demarche_id", "statut", "taux", "date_publication", "date_audit", "url"])
+        writer.writerows([d, s, str(t).replace(".", ","), p, "", ""] for d, s, t, p in DECLARATIONS)
+    return path
+
+
+def write_calendars(folder: Path) -> list[tuple[str, str, Path]]:
+    """(ministry, upload date, file) for each demo calendar version."""
+    written = []
+    for index, (ministry, uploaded, rows) in enumerate(CALENDARS):
+        path = folder / f"calendrier-{ministry}-{index}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(["demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire"])
+            writer.writerows([*row, ""] for row in rows)
+        written.append((ministry, uploaded, path))
+    return written
