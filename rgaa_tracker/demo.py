@@ -204,7 +204,7 @@ DECLARATIONS = (
 )
 # (ministry, uploaded on, rows): the second MEF version moves two milestones later.
 CALENDARS = (
-    ("MEF", "2026-03-02", (("amende-paiement", "audit", "2026-04-15", "2026-04-20", ""), ("amende-paiement", "corrections", "2026-06-30", "", ""),
+    ("MEF", "2026-03-02", (("amende-paiement", "audit", "2026-04-15", "", ""), ("amende-paiement", "corrections", "2026-06-30", "", ""),
                            ("amende-paiement", "declaration", "2026-09-30", "", "80"), ("douane-dedouanement", "contre_audit", "2026-05-15", "", ""))),
     ("MEF", "2026-09-01", (("amende-paiement", "audit", "2026-04-15", "2026-04-20", ""), ("amende-paiement", "corrections", "2026-10-31", "", ""),
                            ("amende-paiement", "declaration", "2027-01-31", "", "80"), ("douane-dedouanement", "contre_audit", "2026-07-15", "", ""))),

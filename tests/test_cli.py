@@ -139,3 +139,16 @@ def test_calendar_commands(tmp_path):
     bad = write_csv(tmp_path / "bad.csv", header, [["a", "recette", "2022-06-01", "", "", ""]])
     done = run_cli("calendar", "import", str(bad), "--ministry", "MEF", cwd=tmp_path)
     assert done.returncode == 1 and "ligne 2, colonne « etape »" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_demo_command_crawls_and_reports(tmp_path):
+    done = run_cli("demo", cwd=tmp_path, env_extra={"RGAA_TRACKER_CRAWL__PAGES_PER_DEMARCHE": "2"})
+    assert done.returncode == 0, done.stderr
+    assert "8 démarche(s) de démonstration importée(s)" in done.stdout
+    folder = next((tmp_path / "reports").glob("demo-*"))
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert (folder / "report.pdf").stat().st_size > 10_000
+    assert "Payer une amende" in html and "image-alt" in html and "heading-order" in html
+    assert "amende-paiement</th><td>MEF</td><td>Publication de la déclaration" in html  # slipped milestone
+    again = run_cli("demo", cwd=tmp_path, env_extra={"RGAA_TRACKER_CRAWL__PAGES_PER_DEMARCHE": "1"})
+    assert again.returncode == 0, again.stderr  # a second demo reuses its database
