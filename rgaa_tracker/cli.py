@@ -67,6 +67,11 @@ def as_date(value: Optional[str], option: str) -> Optional[dt.date]:
         raise typer.BadParameter(f"{error} : « {value} »", param_hint=option) from None
 
 
+def print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        err.print(f"Attention : {warning}", markup=False)
+
+
 def print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -86,8 +91,7 @@ def demarches_import(file: Annotated[Path, typer.Argument(help="Fichier CSV, XLS
     """Importer ou mettre à jour des démarches (id, titre, ministere, url, volumetrie, date_entree)."""
     with db.session_scope() as session:
         summary = demarche.import_demarches(session=session, path=file)
-    for warning in summary.warnings:
-        err.print(f"Attention : {warning}", markup=False)
+    print_warnings(summary.warnings)
     out.print(f"{summary.created} démarche(s) créée(s), {summary.updated} mise(s) à jour.")
 
 
@@ -112,8 +116,7 @@ def declarations_import(file: Annotated[Path, typer.Argument(help="Fichier CSV, 
     """Importer des déclarations (demarche_id, statut, taux, date_publication, date_audit, url)."""
     with db.session_scope() as session:
         summary = declaration.import_declarations(session=session, path=file)
-    for warning in summary.warnings:
-        err.print(f"Attention : {warning}", markup=False)
+    print_warnings(summary.warnings)
     out.print(f"{summary.added} déclaration(s) ajoutée(s), {summary.unchanged} déjà connue(s).")
 
 
@@ -175,8 +178,7 @@ def calendar_import(
     when = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
     with db.session_scope() as session:
         result = calendar.import_calendar(session=session, path=file, ministry=ministry, uploaded_at=when)
-    for warning in result.warnings:
-        err.print(f"Attention : {warning}", markup=False)
+    print_warnings(result.warnings)
     changes = result.changes
     out.print(f"Version {result.version.id} du calendrier {ministry} enregistrée : {result.version.row_count} jalon(s) ; "
               f"{len(changes['added'])} ajouté(s), {len(changes['removed'])} retiré(s), {len(changes['moved'])} déplacé(s).")

@@ -43,34 +43,9 @@ def write_xlsx(path: Path, header: list[str], rows: list[list[object]], *, sheet
 
 
 def write_ods(path: Path, header: list[str], rows: list[list[object]], *, sheet: str = "Feuille1") -> Path:
-    import datetime as dt
+    from rgaa_tracker.spreadsheet import write_ods as write
 
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    document = OpenDocumentSpreadsheet()
-    table = Table(name=sheet)
-
-    def cell(value: object) -> TableCell:
-        if isinstance(value, (dt.date, dt.datetime)):
-            c = TableCell(valuetype="date", datevalue=value.isoformat())
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            c = TableCell(valuetype="float", value=value)
-        else:
-            c = TableCell(valuetype="string")
-        if value is not None:
-            c.addElement(P(text=str(value)))
-        return c
-
-    for values in [header, *rows]:
-        row = TableRow()
-        for value in values:
-            row.addElement(cell(value))
-        table.addElement(row)
-    document.spreadsheet.addElement(table)
-    document.save(str(path))
-    return path
+    return write(path, [(sheet, header, rows)])
 
 
 def database_dump(engine) -> list[str]:

@@ -91,11 +91,10 @@ def demarche_page(demarche_id: str, request: Request, user: User = Depends(requi
         raise HTTPException(404, f"Démarche inconnue : {demarche_id}")
     settings = request.app.state.settings
     state = indicator.compute(session=session, as_of=dt.date.today(), settings=settings)
-    run = session.exec(select(CrawlRun).join(PageAudit, PageAudit.run_id == CrawlRun.id).where(PageAudit.demarche_id == demarche_id)
-                       .order_by(CrawlRun.started_at.desc()).limit(1)).first()
-    findings = report.run_findings(session=session, run=run).get(demarche_id) if run else None
     runs = session.exec(select(CrawlRun).join(PageAudit, PageAudit.run_id == CrawlRun.id).where(PageAudit.demarche_id == demarche_id)
                         .distinct().order_by(CrawlRun.started_at.desc()).limit(10)).all()
+    run = runs[0] if runs else None
+    findings = report.run_findings(session=session, run=run).get(demarche_id) if run else None
     return render(request, "demarche.html.j2", {
         "user": user, "demarche": demarche, "status": state.statuses.get(demarche_id), "questionable": demarche_id in state.questionable,
         "declarations": declaration.list_declarations(session=session, demarche_id=demarche_id)[::-1], "run": run,
