@@ -467,7 +467,7 @@ def schedule(
 @app.command()
 @user_errors
 def demo(
-    port: Annotated[int, typer.Option(help="Port du site de démonstration (0 : libre)")] = 0,
+    port: Annotated[int, typer.Option(help="Port du site de démonstration (un port libre s'il est pris ; 0 : libre)")] = 8765,
     database_url: Annotated[str, typer.Option("--database-url", help="Base de la démonstration")] = "sqlite:///rgaa-tracker-demo.db",
 ) -> None:
     """Servir les démarches de démonstration sur 127.0.0.1, les auditer et écrire le rapport."""

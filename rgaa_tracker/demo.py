@@ -173,7 +173,10 @@ def _handler(pages: dict[str, str]) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def serve(pages: dict[str, str] | None = None, port: int = 0) -> Iterator[str]:
     """Serve the demo site on 127.0.0.1 in a thread; yields its base URL (no trailing slash)."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(pages or site_pages()))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(pages or site_pages()))
+    except OSError:  # the preferred port is taken: any free one will do
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(pages or site_pages()))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="demo-site", daemon=True)
     thread.start()
