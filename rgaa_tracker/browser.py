@@ -174,7 +174,8 @@ def classify_error(error: BaseException, url: str) -> tuple[str, str]:
 class BrowserPool:
     """One browser for all tabs in flight; relaunched when it dies or has served enough pages.
 
-    A retired browser is closed once its last context is closed, so pages in flight finish.
+    A restart drains first: every tab gives back its context at its next page, the old browser
+    closes, then the new one starts, so two browsers never add up at the memory peak.
     """
 
     def __init__(self, playwright: Playwright, settings: Settings):
@@ -182,19 +183,45 @@ class BrowserPool:
         self.browser: Browser | None = None
         self.served = 0
         self.launches = 0
+        self.generation = 0  # bumped at each restart: tabs with an older context reopen
         self.open: dict[Browser, int] = {}
+        self.retiring: Browser | None = None
+        self.drained = asyncio.Event()
         self.lock = asyncio.Lock()
 
+    async def _launch(self) -> None:
+        self.browser = await launch(self.playwright, self.settings)
+        self.served, self.launches = 0, self.launches + 1
+        self.open[self.browser] = 0
+
     async def new_context(self) -> BrowserContext:
-        async with self.lock:
-            stale = self.browser is None or not self.browser.is_connected()
-            if stale or self.served >= self.settings.crawl.restart_browser_after:
-                await self._retire(self.browser)
-                self.browser = await launch(self.playwright, self.settings)
-                self.served, self.launches = 0, self.launches + 1
-                self.open[self.browser] = 0
-            browser = self.browser
-            self.open[browser] += 1
+        while True:
+            async with self.lock:
+                if self.retiring is None and (self.browser is None or not self.browser.is_connected()):
+                    if self.browser is not None:
+                        await self._close(self.browser)
+                    await self._launch()
+                elif self.retiring is None and self.served >= self.settings.crawl.restart_browser_after:
+                    self.retiring, self.browser = self.browser, None
+                    self.generation += 1
+                    self.drained = asyncio.Event()
+                    if self.open.get(self.retiring, 0) <= 0:
+                        self.drained.set()
+                if self.retiring is None:
+                    browser = self.browser
+                    self.open[browser] += 1
+                    break
+                drained = self.drained
+            try:  # outside the lock: other tabs release their contexts meanwhile (bounded, to be safe)
+                await asyncio.wait_for(drained.wait(), self.settings.crawl.navigation_timeout_s + self.settings.crawl.axe_timeout_s)
+            except asyncio.TimeoutError:
+                pass
+            async with self.lock:
+                if self.retiring is not None:
+                    if self.open.get(self.retiring, 0) <= 0:
+                        await self._close(self.retiring)
+                    self.retiring = None  # if still in use after the wait, it closes with the pool
+                    await self._launch()
         context = await browser.new_context(
             viewport={"width": self.settings.browser.viewport_width, "height": self.settings.browser.viewport_height},
             user_agent=self.settings.browser.user_agent,
@@ -213,12 +240,8 @@ class BrowserPool:
         async with self.lock:
             if browser in self.open:
                 self.open[browser] -= 1
-                if browser is not self.browser and self.open[browser] <= 0:
-                    await self._close(browser)
-
-    async def _retire(self, browser: Browser | None) -> None:
-        if browser is not None and self.open.get(browser, 0) <= 0:
-            await self._close(browser)
+                if browser is self.retiring and self.open[browser] <= 0:
+                    self.drained.set()
 
     async def _close(self, browser: Browser) -> None:
         self.open.pop(browser, None)
@@ -230,9 +253,10 @@ class BrowserPool:
 
     async def close(self) -> None:
         async with self.lock:
-            for browser in list(self.open) + ([self.browser] if self.browser else []):
+            for browser in {*self.open, *(b for b in (self.browser, self.retiring) if b)}:
                 await self._close(browser)
-            self.browser = None
+            self.browser = self.retiring = None
+            self.drained.set()
 
 
 class Tab:
@@ -244,12 +268,15 @@ class Tab:
         self.context: BrowserContext | None = None
         self.page: Page | None = None
         self.used = 0
+        self.generation = -1
         self.dialogs: list[str] = []
         self.crashed = False
 
     async def _open(self) -> Page:
         await self.close()
+        self.generation = self.pool.generation
         self.context = await self.pool.new_context()
+        self.generation = self.pool.generation
         self.context.set_default_timeout(self.settings.crawl.navigation_timeout_s * 1000)
         page = await self.context.new_page()
         page.on("dialog", self._on_dialog)
@@ -271,7 +298,8 @@ class Tab:
 
     async def audit(self, url: str) -> PageResult:
         crawl = self.settings.crawl
-        if self.page is None or self.page.is_closed() or self.used >= crawl.recycle_context_after or self.crashed:
+        stale = self.generation != self.pool.generation  # the browser is being restarted
+        if self.page is None or self.page.is_closed() or self.used >= crawl.recycle_context_after or self.crashed or stale:
             self.crashed = False
             await self._open()
         else:

@@ -211,6 +211,7 @@ async def crawl_pages(
             try:
                 target, role, url = queue.get_nowait()
             except asyncio.QueueEmpty:
+                await tab.close()  # an idle tab must not hold up a browser restart
                 return
             try:
                 shared = audited.get(url)
@@ -220,11 +221,14 @@ async def crawl_pages(
                         result = await audit_with_retries(tab, url)
                         await loop.run_in_executor(storer, store, target, role, result)
                     except BaseException as error:  # démarches waiting on this URL must not wait forever
-                        future.set_exception(error)
-                        future.exception()  # mark retrieved: the error propagates from here
+                        if not future.done():
+                            future.set_exception(error)
+                            future.exception()  # mark retrieved: the error propagates from here
                         raise
                     future.set_result(slim(result))
                 else:
+                    if not shared.done():
+                        await tab.close()  # waiting on another tab: give the context back meanwhile
                     result = await shared
                     await loop.run_in_executor(storer, store, target, role, result)
                 if role == "start" and result.ok:

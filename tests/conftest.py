@@ -53,6 +53,19 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def pytest_terminal_summary(terminalreporter):
+    """One line per database, so CI output shows the suite passing on each."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name in DATABASES:
+                if f"[{name}" in report.nodeid or f"-{name}]" in report.nodeid or f"-{name}-" in report.nodeid:
+                    counts.setdefault(name, {}).setdefault(outcome, 0)
+                    counts[name][outcome] += 1
+    for name, by_outcome in counts.items():
+        terminalreporter.write_line(f"database {name}: " + ", ".join(f"{n} {o}" for o, n in sorted(by_outcome.items())))
+
+
 @pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path):
     """Every database test runs on a real SQLite file, and on the real PostgreSQL server when

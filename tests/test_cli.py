@@ -14,9 +14,9 @@ from .factories import write_csv
 CLI = [sys.executable, "-m", "rgaa_tracker"]
 
 
-def run_cli(*args, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RGAA_TRACKER_")}
-    env.update({"RGAA_TRACKER_DATABASE_URL": f"sqlite:///{cwd / 'cli.db'}", "RGAA_TRACKER_CRAWL__SETTLE_TIMEOUT_S": "1"})
+def run_cli(*args, cwd: Path, env_extra: dict | None = None, database_url: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RGAA_TRACKER_") or k == "RGAA_TRACKER_TEST_POSTGRES_URL"}
+    env.update({"RGAA_TRACKER_DATABASE_URL": database_url or f"sqlite:///{cwd / 'cli.db'}", "RGAA_TRACKER_CRAWL__SETTLE_TIMEOUT_S": "1"})
     env.update(env_extra or {})
     return subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
 
@@ -62,71 +62,71 @@ def test_rejected_import_exits_1_and_lists_rows(tmp_path):
     assert "ligne 2, colonne « url »" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_import_crawl_report_end_to_end(tmp_path, site_url):
+def test_import_crawl_report_end_to_end(tmp_path, database_url, site_url):
     path = write_csv(tmp_path / "d.csv", ["id", "titre", "ministere", "url"], [["sans-label", "Champ sans étiquette", "MEF", f"{site_url}/no-label.html"]])
-    assert run_cli("init", cwd=tmp_path).returncode == 0
-    done = run_cli("demarches", "import", str(path), cwd=tmp_path)
+    assert run_cli("init", cwd=tmp_path, database_url=database_url).returncode == 0
+    done = run_cli("demarches", "import", str(path), cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0 and "1 démarche(s) créée(s)" in done.stdout
-    listed = run_cli("demarches", "list", "--json", cwd=tmp_path)
+    listed = run_cli("demarches", "list", "--json", cwd=tmp_path, database_url=database_url)
     assert json.loads(listed.stdout)[0]["id"] == "sans-label"
-    done = run_cli("crawl", "--demarche", "sans-label", "--concurrency", "1", cwd=tmp_path)
+    done = run_cli("crawl", "--demarche", "sans-label", "--concurrency", "1", cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0, done.stderr
     assert "Passage n° 1 terminé" in done.stdout
-    runs = json.loads(run_cli("runs", "list", "--json", cwd=tmp_path).stdout)
+    runs = json.loads(run_cli("runs", "list", "--json", cwd=tmp_path, database_url=database_url).stdout)
     assert [(r["id"], r["status"]) for r in runs] == [(1, "finished")]
-    shown = json.loads(run_cli("runs", "show", "1", "--json", cwd=tmp_path).stdout)
+    shown = json.loads(run_cli("runs", "show", "1", "--json", cwd=tmp_path, database_url=database_url).stdout)
     assert set(shown) == {"id", "status", "started_at", "finished_at", "pages"}
     start = next(p for p in shown["pages"] if p["role"] == "start")
     assert set(start) == {"demarche_id", "url", "role", "http_status", "error_code", "error", "non_conformes"}
     assert start["non_conformes"] == ["11.1"] and start["http_status"] == 200
     assert {p["role"] for p in shown["pages"]} <= {"start", "statement", "legal", "contact", "sitemap", "help"}
-    missing = run_cli("runs", "show", "99", cwd=tmp_path)
+    missing = run_cli("runs", "show", "99", cwd=tmp_path, database_url=database_url)
     assert missing.returncode == 1 and "Passage inconnu : 99" in missing.stderr
-    unknown = run_cli("crawl", "--demarche", "inconnue", cwd=tmp_path)
+    unknown = run_cli("crawl", "--demarche", "inconnue", cwd=tmp_path, database_url=database_url)
     assert unknown.returncode == 1 and "Démarche(s) inconnue(s) : inconnue" in unknown.stderr
-    done = run_cli("report", "workshop", "--out", str(tmp_path / "r"), cwd=tmp_path)
+    done = run_cli("report", "workshop", "--out", str(tmp_path / "r"), cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "Champ sans étiquette" in html and "11.1" in html
 
 
-def test_declarations_and_indicators_commands(tmp_path):
+def test_declarations_and_indicators_commands(tmp_path, database_url):
     demarches = write_csv(tmp_path / "d.csv", ["id", "titre", "ministere", "url"],
                           [["a", "A", "MEF", "https://a.example/"], ["b", "B", "MININT", "https://b.example/"]])
     declarations = write_csv(tmp_path / "decl.csv", ["demarche_id", "statut", "taux", "date_publication", "date_audit", "url"],
                              [["a", "partiellement conforme", "75", "01/02/2021", "", "https://a.example/accessibilite"]])
-    assert run_cli("demarches", "import", str(demarches), cwd=tmp_path).returncode == 0
-    done = run_cli("declarations", "import", str(declarations), cwd=tmp_path)
+    assert run_cli("demarches", "import", str(demarches), cwd=tmp_path, database_url=database_url).returncode == 0
+    done = run_cli("declarations", "import", str(declarations), cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0 and "1 déclaration(s) ajoutée(s)" in done.stdout
-    listed = json.loads(run_cli("declarations", "list", "--demarche", "a", "--json", cwd=tmp_path).stdout)
+    listed = json.loads(run_cli("declarations", "list", "--demarche", "a", "--json", cwd=tmp_path, database_url=database_url).stdout)
     assert listed[0]["provenance"] == "import" and listed[0]["taux"] == 75.0 and listed[0]["date_publication"] == "2021-02-01"
-    done = run_cli("indicators", "--as-of", "2022-01-01", "--json", cwd=tmp_path)
+    done = run_cli("indicators", "--as-of", "2022-01-01", "--json", cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert set(data) == {"as_of", "national", "ministries", "target", "questionable"}
     assert data["national"] == {"active": 2, "declared": 1, "accessible": 1, "share": 0.5}
     assert set(data["target"]) == {"share", "deadline", "trajectory_share_at_as_of"}
     assert [set(m) for m in data["ministries"]] == [{"code", "active", "declared", "accessible", "share"}] * 2
-    table = run_cli("indicators", "--as-of", "2022-01-01", cwd=tmp_path)
+    table = run_cli("indicators", "--as-of", "2022-01-01", cwd=tmp_path, database_url=database_url)
     assert "National" in table.stdout and "50.0%" in table.stdout
-    unknown = run_cli("indicators", "--ministry", "XYZ", cwd=tmp_path)
+    unknown = run_cli("indicators", "--ministry", "XYZ", cwd=tmp_path, database_url=database_url)
     assert unknown.returncode == 1 and "Ministère inconnu : XYZ" in unknown.stderr
 
 
-def test_calendar_commands(tmp_path):
+def test_calendar_commands(tmp_path, database_url):
     demarches = write_csv(tmp_path / "d.csv", ["id", "titre", "ministere", "url"], [["a", "A", "MEF", "https://a.example/"]])
-    assert run_cli("demarches", "import", str(demarches), cwd=tmp_path).returncode == 0
-    done = run_cli("calendar", "template", "--format", "ods", "--ministry", "MEF", cwd=tmp_path)
+    assert run_cli("demarches", "import", str(demarches), cwd=tmp_path, database_url=database_url).returncode == 0
+    done = run_cli("calendar", "template", "--format", "ods", "--ministry", "MEF", cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0 and (tmp_path / "modele-calendrier-MEF.ods").is_file()
     header = ["demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire"]
     v1 = write_csv(tmp_path / "v1.csv", header, [["a", "publication de la déclaration", "2022-06-01", "", "80", ""]])
     v2 = write_csv(tmp_path / "v2.csv", header, [["a", "declaration", "2022-09-01", "", "80", ""]])
-    assert run_cli("calendar", "import", str(v1), "--ministry", "MEF", "--uploaded-at", "2022-01-01", cwd=tmp_path).returncode == 0
-    done = run_cli("calendar", "import", str(v2), "--ministry", "MEF", "--uploaded-at", "2022-03-01", cwd=tmp_path)
+    assert run_cli("calendar", "import", str(v1), "--ministry", "MEF", "--uploaded-at", "2022-01-01", cwd=tmp_path, database_url=database_url).returncode == 0
+    done = run_cli("calendar", "import", str(v2), "--ministry", "MEF", "--uploaded-at", "2022-03-01", cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0 and "1 déplacé(s)" in done.stdout
-    history = json.loads(run_cli("calendar", "history", "--ministry", "MEF", "--json", cwd=tmp_path).stdout)
+    history = json.loads(run_cli("calendar", "history", "--ministry", "MEF", "--json", cwd=tmp_path, database_url=database_url).stdout)
     assert [h["uploaded_at"][:10] for h in history] == ["2022-01-01", "2022-03-01"]
-    done = run_cli("calendar", "status", "--as-of", "2022-10-01", "--json", cwd=tmp_path)
+    done = run_cli("calendar", "status", "--as-of", "2022-10-01", "--json", cwd=tmp_path, database_url=database_url)
     data = json.loads(done.stdout)
     assert data == {
         "as_of": "2022-10-01",
@@ -137,7 +137,7 @@ def test_calendar_commands(tmp_path):
         "national": {"projected_share_at_deadline": 1.0},
     }
     bad = write_csv(tmp_path / "bad.csv", header, [["a", "recette", "2022-06-01", "", "", ""]])
-    done = run_cli("calendar", "import", str(bad), "--ministry", "MEF", cwd=tmp_path)
+    done = run_cli("calendar", "import", str(bad), "--ministry", "MEF", cwd=tmp_path, database_url=database_url)
     assert done.returncode == 1 and "ligne 2, colonne « etape »" in done.stderr and "Traceback" not in done.stderr
 
 
