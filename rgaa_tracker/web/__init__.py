@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ..settings import Settings, get_settings
 from . import api, pages
-from .common import render
+from .common import LoginLimiter, render
 
 SECRET_FILE = Path("rgaa-tracker.secret")
 MESSAGES = {400: "Requête invalide.", 401: "Connexion requise.", 403: "Accès refusé.", 404: "Page introuvable.",
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="rgaa-tracker", description="Suivi de l'accessibilité des démarches en ligne de l'État (API JSON).",
                   version="0.1.0", docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
     app.state.settings = settings
+    app.state.login_limiter = LoginLimiter()  # per app: counts failed sign-ins of this process
     app.add_middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie="rgaa_session",
                        max_age=settings.web.session_hours * 3600, same_site="strict", https_only=settings.web.cookie_secure)
     app.mount("/static", StaticFiles(directory=str(resources.files("rgaa_tracker") / "static")), name="static")

@@ -72,8 +72,6 @@ class LoginLimiter:
         self.failures.pop(key, None)
 
 
-LIMITER = LoginLimiter()
-
 
 def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
     """Render a page; ``context["user"]`` is looked up from the session when a route gave none."""

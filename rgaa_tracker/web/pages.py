@@ -15,7 +15,7 @@ from .. import calendar, chart, crawl, declaration, indicator, report
 from ..errors import ImportRejected, TrackerError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
 from ..user import authenticate, can_write
-from .common import LIMITER, check_csrf, get_session, render, require_user
+from .common import check_csrf, get_session, render, require_user
 
 router = APIRouter(include_in_schema=False)
 UPLOAD_SUFFIXES = {".csv", ".xlsx", ".ods"}
@@ -35,14 +35,15 @@ def login(request: Request, email: str = Form(""), password: str = Form(""), csr
           session: Session = Depends(get_session)):
     check_csrf(request, csrf_token)
     web = request.app.state.settings.web
+    limiter = request.app.state.login_limiter
     key = (request.client.host if request.client else "", email.strip().lower())
-    if LIMITER.blocked(key, web.login_max_failures, web.login_window_s):
+    if limiter.blocked(key, web.login_max_failures, web.login_window_s):
         raise HTTPException(429, "Trop de tentatives de connexion : réessayez dans quelques minutes.")
     user = authenticate(session=session, email=email, password=password)
     if user is None:
-        LIMITER.fail(key)
+        limiter.fail(key)
         return render(request, "login.html.j2", {"suite": _safe_next(suite), "error": "Adresse électronique ou mot de passe incorrect.", "user": None}, 401)
-    LIMITER.reset(key)
+    limiter.reset(key)
     request.session.clear()  # a new session at sign-in: no fixation
     request.session["user_id"] = user.id
     return RedirectResponse(_safe_next(suite), status_code=303)
