@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -72,5 +72,7 @@ def generate(database_url: str, *, demarches: int = 250, ministries: int = 20, c
                 conn.execute(insert(CriterionResult), criterion_rows)
                 conn.execute(insert(RuleResult), rule_rows)
             pages, criteria, rules = pages + len(page_rows), criteria + len(criterion_rows), rules + len(rule_rows)
+    with engine.begin() as conn:  # fresh bulk loads have no planner statistics; autovacuum would add them
+        conn.execute(text("ANALYZE"))
     return {"demarches": demarches, "ministries": ministries, "declarations": len(declarations), "runs": crawl_days,
             "pages": pages, "criterion_results": criteria, "seconds": time.perf_counter() - started}

@@ -135,7 +135,8 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
     session.flush()
     # One bulk INSERT: a 10,000-row calendar must not build 10,000 ORM units of work.
     fields = ("demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire", "row")
-    session.execute(insert(Milestone), [{"version_id": version.id, **{f: getattr(m, f) for f in fields}} for m in milestones])
+    # A Core insert on the table: SQLAlchemy batches it into multi-row INSERTs on every database.
+    session.connection().execute(insert(Milestone.__table__), [{"version_id": version.id, **{f: getattr(m, f) for f in fields}} for m in milestones])
     before = milestones_of(session=session, version=previous) if previous else []
     return CalendarImport(version, warnings, compare(before, milestones))
 
