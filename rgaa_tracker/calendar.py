@@ -204,9 +204,12 @@ def _ministry_status(session: Session, code: str, as_of: dt.date, settings: Sett
     return entry, projected, len(active)
 
 
-def status(*, session: Session, as_of: dt.date, settings: Settings, ministry: str | None = None) -> dict:
-    """The JSON of ``calendar status`` (SPEC §6), as of ``as_of``."""
-    state = indicator.compute(session=session, as_of=as_of, settings=settings, ministry=ministry)
+def status(*, session: Session, as_of: dt.date, settings: Settings, ministry: str | None = None,
+           state: indicator.Indicators | None = None) -> dict:
+    """The JSON of ``calendar status`` (SPEC §6), as of ``as_of``; pass ``state`` when the
+    caller already computed the indicators for that date."""
+    if state is None or state.as_of != as_of:
+        state = indicator.compute(session=session, as_of=as_of, settings=settings, ministry=ministry)
     codes = [ministry] if ministry else sorted(m.code for m in session.exec(select(Ministry)).all())
     entries, projected_total, active_total = [], 0, 0
     for code in sorted(m.code for m in session.exec(select(Ministry)).all()):

@@ -128,6 +128,3 @@ def list_demarches(*, session: Session, active_only: bool = False, ministry: str
         query = query.where(Demarche.ministry_code == ministry)
     return list(session.exec(query).all())
 
-
-def ministries(*, session: Session) -> list[Ministry]:
-    return list(session.exec(select(Ministry).order_by(Ministry.code)).all())

@@ -179,6 +179,27 @@ def national_share(*, session: Session, as_of: dt.date, settings: Settings) -> f
     return counts.share
 
 
+def national_shares(*, session: Session, dates: list[dt.date], settings: Settings) -> list[float]:
+    """The national share at each date, from one read of démarches and declarations: a chart's
+    history must not cost two queries per point."""
+    demarches = session.exec(select(Demarche).where(Demarche.active == True)).all()  # noqa: E712
+    dated = sorted(((effective_date(d), d.recorded_at, d.id, d) for d in session.exec(select(Declaration)).all() if effective_date(d)),
+                   key=lambda item: item[:3])
+    shares = []
+    for day in dates:
+        latest: dict[str, Declaration] = {}
+        for effective, _recorded, _id, declaration in dated:
+            if effective > day:
+                break
+            latest[declaration.demarche_id] = declaration  # sorted: the last one seen wins
+        counts = Counts()
+        for demarche in demarches:
+            if demarche.date_entree is None or demarche.date_entree <= day:
+                counts.add(status_of(demarche, latest.get(demarche.id), day, settings))
+        shares.append(counts.share)
+    return shares
+
+
 def baseline_share(*, session: Session, settings: Settings) -> float:
     """The national share at the baseline date, computed once per session (reports ask often)."""
     cache = session.info.setdefault("baseline_share", {})

@@ -158,7 +158,7 @@ def _crawl_health(session: Session, since: dt.date | None, as_of: dt.date, run: 
 def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None, settings: Settings) -> dict:
     now = indicator.compute(session=session, as_of=as_of, settings=settings)
     before = indicator.compute(session=session, as_of=since, settings=settings) if since else None
-    plans = {m["code"]: m for m in calendar.status(session=session, as_of=as_of, settings=settings)["ministries"]}
+    plans = {m["code"]: m for m in calendar.status(session=session, as_of=as_of, settings=settings, state=now)["ministries"]}
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
     ministries = [
         {"code": code, "name": names.get(code, code), "counts": counts,
@@ -176,7 +176,7 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
     counts_before = criteria_frequency(run_findings(session=session, run=run_before)) if run_before else {}
     top = sorted(counts_now.items(), key=lambda kv: (-kv[1], criterion_sort_key(kv[0])))[:15]
     dates = history_dates(min(settings.baseline_date, as_of), as_of)
-    shares = [indicator.national_share(session=session, as_of=d, settings=settings) if d != as_of else now.national.share for d in dates]
+    shares = indicator.national_shares(session=session, dates=dates, settings=settings)
     baseline = indicator.baseline_share(session=session, settings=settings)
     trajectory = [indicator.trajectory(baseline_share=baseline, as_of=d, settings=settings) for d in dates]
     demarches = session.exec(select(Demarche).where(Demarche.active == True).order_by(Demarche.id)).all()  # noqa: E712

@@ -111,3 +111,15 @@ def test_questionable_when_latest_crawl_disagrees_with_a_high_claim(db):
     assert compute(db, dt.date(2022, 6, 10)).questionable == ["a"]
     assert compute(db, T).questionable == ["b"]  # the latest crawl decides
     assert compute(db, dt.date(2022, 5, 1)).questionable == []  # no crawl yet at that date
+
+
+def test_history_of_national_shares_matches_one_computation_per_date(db):
+    add_declaration(db, "a", taux=80, published="2020-01-01")
+    add_declaration(db, "a", taux=40, published="2021-06-01")  # a later, worse declaration supersedes
+    add_declaration(db, "b", taux=90, audited="2021-01-01")
+    add_declaration(db, "c", statut="totalement", published="2018-01-01")  # expires in 2021
+    dates = [dt.date(2019, 1, 1), dt.date(2020, 6, 1), dt.date(2021, 3, 1), dt.date(2021, 7, 1), dt.date(2024, 1, 1)]
+    with Session(db) as session:
+        history = indicator.national_shares(session=session, dates=dates, settings=get_settings())
+    assert history == [compute(db, day).national.share for day in dates]
+    assert history == [0.25, 0.5, 0.5, 0.25, 0.25]  # b, audited 2021-01-01, is exactly 3 years old on 2024-01-01

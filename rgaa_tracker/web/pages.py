@@ -63,7 +63,7 @@ def dashboard(request: Request, user: User = Depends(require_user), session: Ses
     state = indicator.compute(session=session, as_of=today, settings=settings)
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
     dates = report.history_dates(max(settings.baseline_date, today - dt.timedelta(days=730)), today, points=13)
-    shares = [indicator.national_share(session=session, as_of=d, settings=settings) for d in dates]
+    shares = indicator.national_shares(session=session, dates=dates, settings=settings)
     trend = chart.line_chart("Évolution de la part des démarches accessibles", dates, {"Part accessible": shares})
     return render(request, "dashboard.html.j2", {"user": user, "state": state, "names": names, "trend": trend,
                                                  "history": list(zip(dates, shares)), "today": today})
@@ -77,7 +77,7 @@ def ministry_page(code: str, request: Request, user: User = Depends(require_user
     settings = request.app.state.settings
     today = dt.date.today()
     state = indicator.compute(session=session, as_of=today, settings=settings, ministry=code)
-    plan = calendar.status(session=session, as_of=today, settings=settings, ministry=code)["ministries"][0]
+    plan = calendar.status(session=session, as_of=today, settings=settings, ministry=code, state=state)["ministries"][0]
     demarches = session.exec(select(Demarche).where(Demarche.ministry_code == code).order_by(Demarche.id)).all()
     return render(request, "ministry.html.j2", {
         "user": user, "ministry": ministry, "demarches": demarches, "statuses": state.statuses, "counts": state.ministries.get(code),
