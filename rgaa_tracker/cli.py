@@ -5,14 +5,19 @@ library function, and turns a ``TrackerError`` into a French message on stderr a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import json
+import logging
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,7 +26,7 @@ from rich.table import Table
 from . import audit as audit_mapping
 from . import crawl as crawl_module
 from . import calendar, db, declaration, demarche, demo as demo_module, indicator, report as report_module
-from .errors import TrackerError
+from .errors import NotFound, TrackerError
 from .rgaa import axe_version
 from .settings import get_settings
 from .statement import footer_mention, statement_url
@@ -45,7 +50,9 @@ err = Console(stderr=True)
 
 
 def user_errors(func):
-    """Print a TrackerError as its French message (no traceback) and exit 1."""
+    """The command line's one error boundary: a TrackerError is printed as its French message,
+    anything else (a bug of ours) as one French line pointing at the log file, which gets the
+    traceback; exit 1 either way, never a traceback on the terminal."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -54,8 +61,31 @@ def user_errors(func):
         except TrackerError as error:
             err.print(f"Erreur : {error}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as error:  # noqa: BLE001
+            log_file = get_settings().log_file
+            logging.getLogger("rgaa_tracker.cli").error("unexpected error in %s", func.__name__, exc_info=error)
+            message = " ".join(str(error).split())[:200]
+            err.print(f"Erreur interne de rgaa-tracker ({type(error).__name__} : {message}) ; détails dans {log_file}.",
+                      markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def log_to_file() -> None:
+    """Tracebacks of our own errors (a page stored as internal_error, a failed command) go to
+    the log file, created only when something is written to it."""
+    logger = logging.getLogger("rgaa_tracker")
+    if not any(isinstance(handler, logging.FileHandler) for handler in logger.handlers):
+        try:
+            handler = logging.FileHandler(get_settings().log_file, delay=True, encoding="utf-8")
+        except OSError:
+            return
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
 
 
 def as_date(value: Optional[str], option: str) -> Optional[dt.date]:
@@ -256,6 +286,7 @@ def _audit_json(result, criteria: dict[str, str]) -> dict:
         "violations": [{k: v[k] for k in ("rule", "impact", "criteria", "nodes")} for v in audit_mapping.violations(result.axe)],
         "footer_mention": footer_mention(result.footer_text, result.text),
         "statement_url": statement_url(result.final_url or result.url, result.links),
+        "notes": result.notes,
     }
 
 
@@ -291,29 +322,62 @@ def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help
         crits = ", ".join(violation["criteria"]) or "hors RGAA"
         out.print(f"  - {violation['rule']} ({violation['impact']}) : {violation['nodes']} élément(s), critère(s) {crits}")
     out.print(f"Mention d'accessibilité : {data['footer_mention'] or 'absente'} ; déclaration : {data['statement_url'] or 'non trouvée'}")
+    for note in result.notes:
+        out.print(f"Remarque : {note}", markup=False, highlight=False)
 
 
-def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger="cli"):
+def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger="cli", stop=None):
     settings = get_settings()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False) as progress:
-        task = progress.add_task("Démarches auditées", total=None)
-        pages = {"done": 0}
+    # Shown once the run holds the lock: a refused crawl prints its one French line, no bar.
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False)
+    task = progress.add_task("Démarches auditées", total=None)
+    pages = {"done": 0}
 
-        def on_page(page) -> None:
-            pages["done"] += 1
-            if page.role == "start":
-                progress.advance(task)
-            progress.update(task, description=f"Démarches auditées ({pages['done']} page(s))")
+    def on_start(total: int) -> None:
+        progress.update(task, total=total)
+        progress.start()
 
+    def on_page(page) -> None:
+        pages["done"] += 1
+        if page.role == "start":
+            progress.advance(task)
+        progress.update(task, description=f"Démarches auditées ({pages['done']} page(s))")
+
+    try:
         return crawl_module.run_crawl(
             engine=engine,
             settings=settings,
             demarche_ids=demarche_ids,
             concurrency=concurrency,
             trigger=trigger,
-            on_start=lambda total: progress.update(task, total=total),
+            on_start=on_start,
             on_page=on_page,
+            stop=stop,
         )
+    finally:
+        progress.stop()
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """SIGTERM/SIGINT ask the run to stop as the scheduler does: no new page is taken, the pages
+    in flight are stored, the browser closes and the run ends ``interrupted``. A second signal
+    stops at once (the run is still marked ``interrupted``, the browser still closed)."""
+    stop = threading.Event()
+    received: list[str] = []
+
+    def on_signal(signum, _frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        received.append(signal.Signals(signum).name)
+        stop.set()
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop, received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @app.command()
@@ -322,8 +386,19 @@ def crawl(
     demarche_ids: Annotated[Optional[list[str]], typer.Option("--demarche", help="Limiter à cette démarche (répétable)")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", min=1, help="Pages auditées en parallèle")] = None,
 ) -> None:
-    """Lancer un passage des robots maintenant."""
-    run = crawl_with_progress(engine=db.ensure_schema(), demarche_ids=demarche_ids, concurrency=concurrency)
+    """Lancer un passage des robots maintenant (un seul à la fois par base ; SIGTERM ou Ctrl-C l'arrête proprement)."""
+    engine = db.ensure_schema()
+    with stop_on_signals() as (stop, received):
+        try:
+            run = crawl_with_progress(engine=engine, demarche_ids=demarche_ids, concurrency=concurrency, stop=stop)
+        except KeyboardInterrupt:
+            err.print("Passage interrompu sans attendre les pages en cours (second signal) ; il est marqué interrompu.", markup=False)
+            raise typer.Exit(1) from None
+    if run.status == "interrupted":
+        # Exit 1: a cron wrapper or systemd must not take an interrupted night for a complete one.
+        err.print(f"Passage n° {run.id} interrompu ({', '.join(received) or 'arrêt demandé'}) : {run.pages_total} page(s) "
+                  f"enregistrée(s), dont {run.pages_failed} en échec ; les pages restantes n'ont pas été auditées.", markup=False)
+        raise typer.Exit(1)
     out.print(f"Passage n° {run.id} terminé : {run.pages_total} page(s), {run.pages_failed} en échec.")
 
 
@@ -357,6 +432,33 @@ def runs_show(run_id: int, as_json: Annotated[bool, typer.Option("--json", help=
     for p in data["pages"]:
         table.add_row(p["demarche_id"], p["role"], p["url"], str(p["http_status"] or "—"), p["error"] or "", ", ".join(p["non_conformes"]))
     out.print(table)
+
+
+@app.command("findings")
+@user_errors
+def findings_command(
+    demarche_id: Annotated[Optional[str], typer.Option("--demarche", help="Limiter à cette démarche")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date de situation (AAAA-MM-JJ)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Sortie JSON")] = False,
+) -> None:
+    """Afficher le dernier audit de chaque démarche (passage terminé ou interrompu)."""
+    from . import findings
+    from .models import Demarche
+
+    day = as_date(as_of, "--as-of")
+    with db.session_scope() as session:
+        if demarche_id and session.get(Demarche, demarche_id) is None:
+            raise NotFound(f"Démarche inconnue : {demarche_id}")
+        latest = findings.latest_findings(session=session, as_of=day, demarche_ids={demarche_id} if demarche_id else None)
+        rows = [findings.as_json(latest[d]) for d in sorted(latest)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Démarche", "Passage", "Pages", "Critères en anomalie", "À vérifier")
+    for row in rows:
+        table.add_row(row["demarche_id"], str(row["run_id"]), str(len(row["pages"])), ", ".join(row["non_conformes"]) or "aucun",
+                      ", ".join(row["a_verifier"]) or "—")
+    out.print(table if rows else "Aucune démarche auditée.")
 
 
 @report_app.command("workshop")
@@ -494,4 +596,5 @@ def demo(
 
 
 def main() -> None:
+    log_to_file()
     app()

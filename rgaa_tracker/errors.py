@@ -7,7 +7,10 @@ traceback::
     TrackerError
     ├── ConfigError          settings or environment unusable (no browser, bad config file)
     ├── NotFound             an id given by the user does not exist
-    ├── CrawlError           a URL could not be audited (carries a machine ``code``)
+    ├── CrawlAlreadyRunning  another crawl run holds the database's run lock
+    ├── RunAborted           the run itself cannot go on (no browser, database gone); the run
+    │                        is stored ``failed`` with this reason. A page's own failure is never
+    │                        one of these: it is stored on that page and the run goes on.
     └── ImportRejected       a file was refused; ``errors`` lists every bad cell (RowError)
 """
 
@@ -28,10 +31,12 @@ class NotFound(TrackerError):
     pass
 
 
-class CrawlError(TrackerError):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+class CrawlAlreadyRunning(TrackerError):
+    pass
+
+
+class RunAborted(TrackerError):
+    pass
 
 
 @dataclass(frozen=True)

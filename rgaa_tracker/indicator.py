@@ -8,15 +8,15 @@ can be rebuilt from history imported today.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from . import findings
 from .declaration import effective_date
 from .errors import NotFound
-from .models import CriterionResult, CrawlRun, Declaration, Demarche, Ministry, PageAudit
+from .models import Declaration, Demarche, Ministry
 from .settings import Settings
 
 
@@ -135,41 +135,6 @@ def status_of(demarche: Demarche, declaration: Declaration | None, as_of: dt.dat
     return status
 
 
-def latest_crawl_non_conformes(*, session: Session, as_of: dt.date, demarche_ids: set[str]) -> set[str]:
-    """Démarches whose latest crawl started on or before ``as_of`` found a criterion non conforme."""
-    runs = select(CrawlRun.id).where(CrawlRun.started_at < end_of(as_of), CrawlRun.status.in_(("finished", "interrupted")))
-    # The last week of runs as literal ids: SQLite would not use the index through a LIMIT subquery.
-    recent = list(session.exec(runs.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(7)).all())
-    latest = (
-        select(PageAudit.demarche_id, func.max(PageAudit.run_id).label("run_id"))
-        .where(PageAudit.run_id.in_(recent))
-        .group_by(PageAudit.demarche_id)
-    )
-    found = {demarche_id: run_id for demarche_id, run_id in session.exec(latest).all()}
-    missing = demarche_ids - set(found)
-    if missing:  # démarches not crawled in the last runs: look further back, for them only
-        older = (
-            select(PageAudit.demarche_id, func.max(PageAudit.run_id))
-            .where(PageAudit.demarche_id.in_(missing), PageAudit.run_id.in_(runs.scalar_subquery()))
-            .group_by(PageAudit.demarche_id)
-        )
-        found.update(dict(session.exec(older).all()))
-    if not found:
-        return set()
-    failing = set()
-    by_run: dict[int, set[str]] = defaultdict(set)
-    for demarche_id, run_id in found.items():
-        by_run[run_id].add(demarche_id)
-    for run_id, ids in by_run.items():
-        query = (
-            select(PageAudit.demarche_id).distinct()
-            .join(CriterionResult, CriterionResult.page_audit_id == PageAudit.id)
-            .where(PageAudit.run_id == run_id, PageAudit.demarche_id.in_(ids), CriterionResult.status == "non_conforme")
-        )
-        failing.update(session.exec(query).all())
-    return failing
-
-
 def national_share(*, session: Session, as_of: dt.date, settings: Settings) -> float:
     demarches = active_demarches(session=session, as_of=as_of)
     in_force = declarations_in_force(session=session, as_of=as_of)
@@ -235,7 +200,7 @@ def compute(*, session: Session, as_of: dt.date, settings: Settings, ministry: s
         d for d, s in statuses.items()
         if s.declaration is not None and ((declared_rate(s.declaration) or 0) >= settings.threshold or s.declaration.statut == "totalement")
     }
-    questionable = sorted(claims & latest_crawl_non_conformes(session=session, as_of=as_of, demarche_ids=claims)) if claims else []
+    questionable = sorted(claims & set(findings.latest_non_conformes(session=session, as_of=as_of, demarche_ids=claims))) if claims else []
     baseline = national.share if as_of == settings.baseline_date else baseline_share(session=session, settings=settings)
     return Indicators(
         as_of=as_of, statuses=statuses, national=national, ministries=ministries,

@@ -43,8 +43,12 @@ class CrawlRun(SQLModel, table=True):
     axe_version: str = Field(default="", max_length=32)
     pid: int | None = None
     hostname: str = Field(default="", max_length=255)
+    # Written by the run every few seconds: a run whose heartbeat is stale died, on any host.
+    heartbeat_at: dt.datetime | None = None
     pages_total: int = 0
     pages_failed: int = 0
+    # Why a run ended ``failed`` (French, for the operator); empty otherwise.
+    failure: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class PageAudit(SQLModel, table=True):
@@ -65,6 +69,9 @@ class PageAudit(SQLModel, table=True):
     statement_url: str | None = Field(default=None, max_length=2000)
     evidence_path: str | None = Field(default=None, max_length=500)
     violations_count: int = 0
+    # What the page did that the audit worked around (dialogs, popups, reloads), in French,
+    # one note per line; the page is still audited.
+    notes: str | None = Field(default=None, sa_column=Column(Text))
     audited_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -86,6 +93,8 @@ class RuleResult(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     page_audit_id: int = Field(foreign_key="page_audit.id", index=True)
     rule: str = Field(max_length=64)
+    # Who decided: axe-core's rule ids, or our own RGAA checks ("rgaa-tracker").
+    source: str = Field(default="axe", max_length=16, sa_column_kwargs={"server_default": "axe"})
     outcome: str = Field(max_length=16)  # violation | incomplete
     impact: str | None = Field(default=None, max_length=16)
     criteria: str = Field(default="", max_length=64)  # space-separated RGAA criteria

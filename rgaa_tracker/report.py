@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
 from . import audit, calendar, chart, indicator, spreadsheet
-from .models import CriterionResult, CrawlRun, Demarche, Ministry, PageAudit, Report, RuleResult, utcnow
+from . import findings as findings_model
+from .models import CrawlRun, Demarche, Ministry, PageAudit, Report, utcnow
 from .rgaa import criteria, criterion_sort_key
 from .settings import Settings
 
@@ -32,83 +32,33 @@ ROLE_LABELS = {
 }
 
 
-@dataclass
-class DemarcheFindings:
-    demarche: Demarche
-    pages: list[PageAudit] = field(default_factory=list)
-    non_conformes: list[dict] = field(default_factory=list)  # {criterion, rules: [RuleResult]}
-    other_violations: list[RuleResult] = field(default_factory=list)
-    footer_mention: str | None = None
-    statement_url: str | None = None
-
-    @property
-    def failed_pages(self) -> list[PageAudit]:
-        return [p for p in self.pages if p.error_code]
-
-
 def latest_run(*, session: Session, as_of: dt.date | None = None) -> CrawlRun | None:
+    """The last run that ended, whatever its status: the report's crawl health describes it
+    (a failed night is news); findings never come from here but from ``findings``."""
     query = select(CrawlRun).where(CrawlRun.status != "running").order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
     if as_of:
-        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        query = query.where(CrawlRun.started_at < end)
+        query = query.where(CrawlRun.started_at < findings_model.end_of(as_of))
     return session.exec(query.limit(1)).first()
 
 
-def run_findings(*, session: Session, run: CrawlRun) -> dict[str, DemarcheFindings]:
-    """Per démarche of ``run``: its pages, criteria non conformes (with rules), other violations."""
-    demarches = {d.id: d for d in session.exec(select(Demarche)).all()}
-    findings: dict[str, DemarcheFindings] = {}
-    pages = session.exec(select(PageAudit).where(PageAudit.run_id == run.id).order_by(PageAudit.id)).all()
-    by_page: dict[int, PageAudit] = {}
-    for page in pages:
-        item = findings.setdefault(page.demarche_id, DemarcheFindings(demarches[page.demarche_id]))
-        item.pages.append(page)
-        by_page[page.id] = page
-        if page.role == "start":
-            item.footer_mention, item.statement_url = page.footer_mention, page.statement_url
-    page_ids = list(by_page)
-    rules = session.exec(select(RuleResult).where(RuleResult.page_audit_id.in_(page_ids), RuleResult.outcome == "violation")).all() if page_ids else []
-    per_criterion: dict[str, dict[str, dict[str, RuleResult]]] = defaultdict(lambda: defaultdict(dict))
-    others: dict[str, dict[str, RuleResult]] = defaultdict(dict)
-    for rule in rules:
-        demarche_id = by_page[rule.page_audit_id].demarche_id
-        # The same violation on several pages of one démarche counts once per criterion.
-        target = [per_criterion[demarche_id][c] for c in rule.criteria.split()] or [others[demarche_id]]
-        for bucket in target:
-            known = bucket.get(rule.rule)
-            if known is None or known.nodes < rule.nodes:
-                bucket[rule.rule] = rule
-    # The criterion statuses are the stored ones; rules only illustrate them.
-    failing: dict[str, set[str]] = defaultdict(set)
-    if page_ids:
-        query = select(CriterionResult.page_audit_id, CriterionResult.criterion).where(
-            CriterionResult.page_audit_id.in_(page_ids), CriterionResult.status == audit.NON_CONFORME)
-        for page_id, number in session.exec(query).all():
-            failing[by_page[page_id].demarche_id].add(number)
-    for demarche_id, item in findings.items():
-        item.non_conformes = [
-            {"criterion": number, "rules": sorted(per_criterion[demarche_id][number].values(), key=lambda r: r.rule)}
-            for number in sorted(failing[demarche_id] | set(per_criterion[demarche_id]), key=criterion_sort_key)
-        ]
-        item.other_violations = sorted(others[demarche_id].values(), key=lambda r: r.rule)
-    return findings
-
-
+RUN_STATUS_LABELS = {"running": "en cours", "finished": "terminé", "interrupted": "interrompu", "failed": "en échec"}
 ERROR_LABELS = {
     "timeout": "Délai dépassé", "http_error": "Erreur HTTP", "connection_refused": "Connexion refusée",
     "connection_reset": "Connexion interrompue", "dns": "Nom de domaine introuvable", "redirect_loop": "Boucle de redirections",
     "dialog": "Boîte de dialogue", "download": "Téléchargement au lieu d'une page", "crash": "Plantage du navigateur",
     "too_large": "Page trop volumineuse", "tls": "Erreur TLS", "invalid_url": "Adresse invalide",
     "empty_response": "Réponse vide", "browser_error": "Autre erreur du navigateur",
+    "not_html": "Réponse qui n'est pas une page HTML", "no_content": "Réponse sans contenu",
+    "internal_error": "Erreur interne de rgaa-tracker",
 }
 
 
-def criteria_frequency(findings: dict[str, DemarcheFindings]) -> dict[str, int]:
+def criteria_frequency(non_conformes: dict[str, list[str]]) -> dict[str, int]:
     """Criterion → number of démarches found non conforme."""
     counts: dict[str, int] = defaultdict(int)
-    for item in findings.values():
-        for entry in item.non_conformes:
-            counts[entry["criterion"]] += 1
+    for numbers in non_conformes.values():
+        for number in numbers:
+            counts[number] += 1
     return dict(counts)
 
 
@@ -170,10 +120,11 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
     expired = [s for d, s in now.statuses.items() if s.expired and before and statuses_before.get(d) and statuses_before[d].declared]
     appeared = [s for d, s in now.statuses.items() if before and d not in statuses_before]
     run = latest_run(session=session, as_of=as_of)
-    run_before = latest_run(session=session, as_of=since) if since else None
-    findings = run_findings(session=session, run=run) if run else {}
-    counts_now = criteria_frequency(findings)
-    counts_before = criteria_frequency(run_findings(session=session, run=run_before)) if run_before else {}
+    listed = set(now.statuses)
+    findings = findings_model.latest_findings(session=session, as_of=as_of, demarche_ids=listed)
+    counts_now = criteria_frequency({d: [c.criterion for c in item.non_conformes] for d, item in findings.items()})
+    before_findings = findings_model.latest_non_conformes(session=session, as_of=since, demarche_ids=listed) if since else None
+    counts_before = criteria_frequency(before_findings) if before_findings is not None else {}
     top = sorted(counts_now.items(), key=lambda kv: (-kv[1], criterion_sort_key(kv[0])))[:15]
     dates = history_dates(min(settings.baseline_date, as_of), as_of)
     shares = indicator.national_shares(session=session, dates=dates, settings=settings)
@@ -181,7 +132,7 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
     trajectory = [indicator.trajectory(baseline_share=baseline, as_of=d, settings=settings) for d in dates]
     demarches = session.exec(select(Demarche).where(Demarche.active == True).order_by(Demarche.id)).all()  # noqa: E712
     per_ministry_findings = [
-        {"ministry": m, "demarches": [findings.get(d.id) or DemarcheFindings(d) for d in demarches if d.ministry_code == m["code"]]}
+        {"ministry": m, "demarches": [findings.get(d.id) or findings_model.DemarcheFindings(d) for d in demarches if d.ministry_code == m["code"]]}
         for m in ministries
     ]
     return {
@@ -189,10 +140,10 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
         "now": now, "before": before, "national_change": _share_change(now.national, before.national if before else None),
         "ministries": ministries, "became": became, "expired": expired, "appeared": appeared,
         "questionable": [now.statuses[d] for d in now.questionable],
-        "questionable_criteria": {d: [e["criterion"] for e in findings[d].non_conformes] for d in now.questionable if d in findings},
+        "questionable_criteria": {d: [c.criterion for c in findings[d].non_conformes] for d in now.questionable if d in findings},
         "slipped": [dict(s, ministry=code) for code, plan in sorted(plans.items()) for s in plan["slipped"]],
         "late_total": sum(len(p["late"]) for p in plans.values()),
-        "top_criteria": [(c, n, counts_before.get(c) if run_before else None) for c, n in top],
+        "top_criteria": [(c, n, counts_before.get(c) if before_findings is not None else None) for c, n in top],
         "run": run, "health": _crawl_health(session, since, as_of, run),
         "history": list(zip(dates, shares, trajectory)),
         "chart_national": chart.line_chart("Part des démarches accessibles et trajectoire vers la cible",
@@ -216,7 +167,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("rgaa_tracker", "templates"), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(date_fr=lambda d: d.strftime("%d/%m/%Y") if d else "—", pct=_pct, points=_points,
                        datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—")
-    env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS,
+    env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS, run_status_labels=RUN_STATUS_LABELS,
                        step_labels=calendar.STEP_LABELS, error_labels=ERROR_LABELS)
     return env
 

@@ -1,8 +1,9 @@
 """The nightly crawl and the bimonthly report, run by APScheduler with its job store in the
 project's database, so jobs and their next run times survive a restart.
 
-A crawl never overlaps another: APScheduler keeps one instance per job, and the job itself
-refuses to start while another crawl (from cron, the CLI or a second scheduler) is alive.
+A crawl never overlaps another: APScheduler keeps one instance per job, and ``run_crawl`` takes
+the database's run lock, so a crawl from cron, the CLI or a second scheduler (on any host) makes
+the job log "skipped" with the reason.
 SIGTERM/SIGINT stop the crawl from taking new pages; pages in flight are finished and stored.
 """
 
@@ -15,22 +16,42 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from sqlmodel import Session, select
 
 from . import db, report
-from .crawl import mark_lost_runs, run_crawl
-from .models import CrawlRun
+from .crawl import run_crawl
+from .errors import CrawlAlreadyRunning
 from .settings import Settings, get_settings
 
 log = logging.getLogger("rgaa_tracker.scheduler")
 STOP = threading.Event()  # set by SIGTERM/SIGINT: the running crawl takes no new page
 IDLE = threading.Event()  # set while no job runs
 IDLE.set()
+_jobs_running = 0
+_jobs_lock = threading.Lock()
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """Count a running job: IDLE is set only when none runs (a skipped crawl must not set it
+    while another job of this process is still running)."""
+    global _jobs_running
+    with _jobs_lock:
+        _jobs_running += 1
+        IDLE.clear()
+    try:
+        yield
+    finally:
+        with _jobs_lock:
+            _jobs_running -= 1
+            if _jobs_running == 0:
+                IDLE.set()
 
 
 def log_event(**fields: object) -> None:
@@ -42,39 +63,32 @@ def nightly_crawl() -> None:
     """The crawl job. Module-level so the persistent job store can reference it by name."""
     settings = get_settings()
     engine = db.ensure_schema()
-    with Session(engine) as session:
-        mark_lost_runs(session=session)
-        running = session.exec(select(CrawlRun).where(CrawlRun.status == "running")).first()
-    if running is not None:
-        log_event(job="nightly_crawl", event="skipped", reason=f"crawl run {running.id} still running")
-        return
-    IDLE.clear()
     started = time.perf_counter()
-    log_event(job="nightly_crawl", event="start")
-    try:
-        run = run_crawl(engine=engine, settings=settings, trigger="scheduler", stop=STOP)
-        log_event(job="nightly_crawl", event="end", run=run.id, status=run.status, pages=run.pages_total,
-                  failed=run.pages_failed, duration_s=round(time.perf_counter() - started, 1))
-    except Exception as error:  # a failed night is logged; the scheduler lives on
-        log_event(job="nightly_crawl", event="error", error=str(error), duration_s=round(time.perf_counter() - started, 1))
-    finally:
-        IDLE.set()
+    with busy():
+        try:
+            run = run_crawl(engine=engine, settings=settings, trigger="scheduler", stop=STOP,
+                            on_start=lambda total: log_event(job="nightly_crawl", event="start", demarches=total))
+        except CrawlAlreadyRunning as refused:  # another scheduler, a cron or a CLI crawl holds the run lock
+            log_event(job="nightly_crawl", event="skipped", reason=str(refused))
+        except Exception as error:  # a failed night is logged; the scheduler lives on
+            log_event(job="nightly_crawl", event="error", error=str(error), duration_s=round(time.perf_counter() - started, 1))
+        else:
+            log_event(job="nightly_crawl", event="end", run=run.id, status=run.status, pages=run.pages_total,
+                      failed=run.pages_failed, duration_s=round(time.perf_counter() - started, 1))
 
 
 def workshop_report() -> None:
     settings = get_settings()
     started = time.perf_counter()
     log_event(job="workshop_report", event="start")
-    IDLE.clear()
-    try:
-        today = dt.date.today()
-        with db.session_scope() as session:
-            written = report.write_workshop(session=session, out_dir=report.default_out_dir(settings.reports_dir, today), settings=settings, as_of=today)
-        log_event(job="workshop_report", event="end", report=written.id, html=written.html_path, duration_s=round(time.perf_counter() - started, 1))
-    except Exception as error:
-        log_event(job="workshop_report", event="error", error=str(error))
-    finally:
-        IDLE.set()
+    with busy():
+        try:
+            today = dt.date.today()
+            with db.session_scope() as session:
+                written = report.write_workshop(session=session, out_dir=report.default_out_dir(settings.reports_dir, today), settings=settings, as_of=today)
+            log_event(job="workshop_report", event="end", report=written.id, html=written.html_path, duration_s=round(time.perf_counter() - started, 1))
+        except Exception as error:
+            log_event(job="workshop_report", event="error", error=str(error))
 
 
 def build(settings: Settings) -> BackgroundScheduler:

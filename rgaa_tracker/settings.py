@@ -61,6 +61,17 @@ class CrawlSettings(BaseModel):
     restart_browser_after: int = Field(300, ge=1, description="Pages audited by one browser process before a restart")
     max_dom_elements: int = Field(60000, ge=1, description="Larger pages are recorded as too large, not audited")
     max_page_mb: float = Field(20, gt=0, description="Larger HTML documents are recorded as too large")
+    page_budget_s: float = Field(
+        120, gt=0, description="Whole time one page may take (open, settle, audit, read); past it the page is stored as timed out"
+    )
+    load_wait_s: float = Field(
+        10, ge=0, description="Wait for the load event after the document is parsed; a resource that never ends does not stop the audit"
+    )
+    max_links: int = Field(3000, ge=1, description="Links read from one page (sample pages, statement link)")
+    heartbeat_s: float = Field(10, gt=0, description="How often a running crawl writes its heartbeat in the database")
+    stale_after_s: float = Field(
+        90, gt=0, description="A running crawl whose heartbeat is older than this is dead: the next crawl marks it interrupted"
+    )
 
     def effective_concurrency(self) -> int:
         # The work is CPU-bound (axe in the page): more tabs than cores only adds memory.
@@ -92,6 +103,7 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///rgaa-tracker.db", description="SQLAlchemy database URL")
     audits_dir: Path = Field(Path("audits"), description="Where raw axe evidence is written")
     reports_dir: Path = Field(Path("reports"), description="Where reports are written")
+    log_file: Path = Field(Path("rgaa-tracker.log"), description="Where the command line writes tracebacks of unexpected errors")
     threshold: float = Field(75, description="Declared rate (%) from which a démarche is accessible")
     validity_years: int = Field(3, description="Years a declaration stays valid")
     target_share: float = Field(0.80, description="Share of accessible démarches aimed at")

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
+from .link import web_url
+
 _MENTION = re.compile(r"accessibilite\s*:?\s*(non|partiellement|totalement)\s+conforme")
 ROLES = ("start", "statement", "legal", "contact", "sitemap", "help")
 # Role → words looked for in a link's text or href (folded). Order matters: first role wins.
@@ -43,13 +45,19 @@ def footer_mention(*texts: str) -> str | None:
 
 
 def same_site(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return a.scheme in ("http", "https") and a.hostname == b.hostname and a.port == b.port
+    try:
+        a, b = urlsplit(url), urlsplit(base)
+        return a.scheme in ("http", "https") and a.hostname == b.hostname and a.port == b.port
+    except ValueError:  # a malformed host or port is no site of ours
+        return False
 
 
 def link_role(text: str, href: str) -> str | None:
     folded_text, folded_href = fold(text), fold(href)
-    path = urlsplit(folded_href).path
+    try:
+        path = urlsplit(folded_href).path
+    except ValueError:
+        path = ""
     for role, words in _ROLE_WORDS.items():
         for word in words:
             if re.search(rf"\b{re.escape(word)}\b", folded_text) or (" " not in word and word in path):
@@ -65,8 +73,8 @@ def sample_pages(start_url: str, links: list[tuple[str, str]], limit: int) -> li
     chosen: dict[str, str] = {}
     start = urldefrag(start_url).url
     for text, href in links:
-        url = urldefrag(href).url
-        if not same_site(url, start_url) or url == start:
+        url = web_url(href)
+        if url is None or not same_site(url, start_url) or url == start:
             continue
         role = link_role(text, url)
         if role and role not in chosen and url not in chosen.values():
@@ -78,8 +86,8 @@ def sample_pages(start_url: str, links: list[tuple[str, str]], limit: int) -> li
 def statement_url(start_url: str, links: list[tuple[str, str]]) -> str | None:
     """The link to the accessibility page: a link whose text or href speaks of accessibility."""
     for text, href in links:
-        url = urldefrag(href).url
-        if url.startswith(("http://", "https://")) and link_role(text, url) == "statement":
+        url = web_url(href)
+        if url is not None and link_role(text, url) == "statement":
             return url
     return None
 

@@ -26,6 +26,7 @@ STATEMENT = CLEAN.format(title="Déclaration d'accessibilité", body="""<p>Ce si
 
 class Hostile(BaseHTTPRequestHandler):
     hits: Counter = Counter()
+    times: dict[str, list[float]] = {}  # path → monotonic time of each hit, to measure backoff
     stop = threading.Event()
 
     def log_message(self, *args) -> None:
@@ -50,10 +51,16 @@ class Hostile(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802, C901
         path = self.path.split("?", 1)[0]
         Hostile.hits[path] += 1
+        Hostile.times.setdefault(path, []).append(time.monotonic())
         if path == "/hang":
             # Never answers (bounded so the server can shut down).
             self.stop.wait(30)
             return
+        if path.startswith("/slow/"):
+            # A clean page served after <seconds> (bounded so the server can shut down).
+            if self.stop.wait(float(path.rsplit("/", 1)[1])):
+                return
+            return self.send_html(CLEAN.format(title="Page lente", body="<p>Bonjour</p>"))
         if path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
             return self.send_html(CLEAN.format(title=f"Erreur {code}", body=""), status=code)
@@ -104,6 +111,7 @@ class Hostile(BaseHTTPRequestHandler):
 
 def start() -> tuple[ThreadingHTTPServer, str]:
     Hostile.hits.clear()
+    Hostile.times.clear()
     Hostile.stop.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
     server.daemon_threads = True

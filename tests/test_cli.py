@@ -1,6 +1,7 @@
 """The command line as scripts use it: real process, exit codes, JSON shape, French errors."""
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -25,7 +26,8 @@ def test_audit_json_has_the_spec_shape(tmp_path, site_url):
     done = run_cli("audit", f"{site_url}/img-no-alt.html", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert set(data) == {"url", "final_url", "status", "axe_version", "criteria", "violations", "footer_mention", "statement_url"}
+    assert set(data) == {"url", "final_url", "status", "axe_version", "criteria", "violations", "footer_mention", "statement_url", "notes"}
+    assert data["notes"] == []
     assert len(data["criteria"]) == 106
     assert data["criteria"]["1.1"] == "non_conforme"
     assert data["criteria"]["11.1"] == "non_applicable"  # no form on that page
@@ -48,6 +50,38 @@ def test_audit_of_unreachable_url_exits_1_with_one_french_line(tmp_path):
     assert len(lines) == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert lines[0].startswith("Erreur : audit impossible : connexion refusée") and url in lines[0]
+
+
+def test_a_bug_of_ours_prints_one_french_line_and_logs_the_traceback(tmp_path, monkeypatch):
+    """The CLI's error boundary: an unexpected exception is one French line, exit 1, and its
+    traceback in the log file (in-process, with a fault injected into our own code)."""
+    from typer.testing import CliRunner
+
+    from rgaa_tracker import cli
+    from rgaa_tracker.settings import get_settings
+
+    def broken(url):
+        raise KeyError("champ inattendu")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RGAA_TRACKER_LOG_FILE", str(tmp_path / "journal.log"))
+    get_settings.cache_clear()
+    monkeypatch.setattr(cli, "_audit_once", broken)
+    cli.log_to_file()
+    logger = logging.getLogger("rgaa_tracker")
+    try:
+        done = CliRunner().invoke(cli.app, ["audit", "http://127.0.0.1:9/"])
+    finally:
+        get_settings.cache_clear()
+        for handler in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
+            logger.removeHandler(handler)
+            handler.close()
+    assert done.exit_code == 1
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Erreur interne de rgaa-tracker (KeyError") and "journal.log" in lines[0]
+    assert "Traceback" not in done.output
+    logged = (tmp_path / "journal.log").read_text(encoding="utf-8")
+    assert "Traceback" in logged and "champ inattendu" in logged
 
 
 def test_usage_error_exits_2(tmp_path):

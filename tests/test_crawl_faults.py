@@ -18,7 +18,6 @@ FAULTS = {
     "erreur-404": ("/status/404", "http_error"),
     "erreur-500": ("/status/500", "http_error"),
     "boucle": ("/loop", "redirect_loop"),
-    "dialogue": ("/dialog", "dialog"),
     "telechargement": ("/download", "download"),
     "plantage": ("/crash", "crash"),
     "enorme": ("/huge", "too_large"),
@@ -54,6 +53,7 @@ def pages_of(engine, run_id):
 def test_every_fault_is_recorded_and_the_crawl_goes_on(engine, fast_settings, tmp_path, hostile_url):
     rows = [[name, f"Démarche {name}", "MEF", hostile_url + path] for name, (path, _code) in FAULTS.items()]
     rows.append(["saine", "Démarche saine", "MEF", hostile_url + "/ok"])
+    rows.append(["dialogue", "Démarche à alerte", "MEF", hostile_url + "/dialog"])
     add_demarches(engine, tmp_path, rows)
     run = run_crawl(engine=engine, settings=fast_settings, concurrency=2)
     assert run.status == "finished"
@@ -63,8 +63,10 @@ def test_every_fault_is_recorded_and_the_crawl_goes_on(engine, fast_settings, tm
         assert page.error_code == code, (name, page.error)
         assert page.error and "(" + hostile_url in page.error  # French reason naming the URL
     assert "HTTP 404" in pages[("erreur-404", "start")].error
-    assert "Votre session va expirer" in pages[("dialogue", "start")].error
-    assert pages[("dialogue", "start")].evidence_path  # a dialog does not prevent the audit
+    dialog = pages[("dialogue", "start")]  # a dialog is dismissed and noted; the page is audited
+    assert dialog.error_code is None and dialog.evidence_path
+    assert "alert" in dialog.notes and "Votre session va expirer" in dialog.notes
+    assert pages[("dialogue", "statement")].error_code is None  # and its sample pages too
     assert pages[("saine", "start")].error_code is None
     assert pages[("saine", "statement")].error_code is None  # the healthy démarche got its sample page
     assert run.pages_failed == len(FAULTS)
@@ -82,6 +84,10 @@ def test_transient_failures_are_retried_with_backoff(engine, fast_settings, tmp_
     assert pages[("trois-fois", "start")].error_code == "http_error"
     assert hostile.Hostile.hits["/flaky/3"] == 2
     assert hostile.Hostile.hits["/flaky/1"] == 2
+    # The retry waited its backoff (retry_backoff_s = 0.1 for the first retry), not less.
+    for path in ("/flaky/1", "/flaky/3"):
+        first, second = hostile.Hostile.times[path]
+        assert second - first >= fast_settings.crawl.retry_backoff_s
 
 
 def test_script_rendered_content_is_audited_whole(engine, fast_settings, tmp_path, hostile_url):
@@ -117,3 +123,36 @@ def test_shared_url_is_audited_once_per_run(engine, fast_settings, tmp_path, hos
     pages = pages_of(engine, run.id)
     assert pages[("a", "statement")].evidence_path == pages[("b", "statement")].evidence_path
     assert hostile.Hostile.hits["/accessibilite"] == 1
+
+
+def test_a_bug_of_ours_on_one_page_costs_only_that_page(engine, fast_settings, tmp_path, hostile_url, monkeypatch, caplog):
+    """Post-processing (declaration, sample pages) and storing failures are stored on that page
+    as internal_error with a French reason and a logged traceback; the run finishes."""
+    from rgaa_tracker.crawl import queue, store
+
+    real_declaration, real_samples = store.record_declaration, queue.sample_pages
+
+    def broken_declaration(*, demarche_id, **kwargs):
+        if demarche_id == "a":
+            raise RuntimeError("déclaration illisible (bogue simulé)")
+        return real_declaration(demarche_id=demarche_id, **kwargs)
+
+    def broken_samples(start_url, links, limit):
+        if "?b" in start_url:
+            raise ValueError("liens illisibles (bogue simulé)")
+        return real_samples(start_url, links, limit)
+
+    monkeypatch.setattr(store, "record_declaration", broken_declaration)
+    monkeypatch.setattr(queue, "sample_pages", broken_samples)
+    add_demarches(engine, tmp_path, [[name, f"Démarche {name}", "MEF", f"{hostile_url}/ok?{name}"] for name in "abc"])
+    run = run_crawl(engine=engine, settings=fast_settings, concurrency=2)
+    assert run.status == "finished"
+    pages = pages_of(engine, run.id)
+    a_statement, b_start = pages[("a", "statement")], pages[("b", "start")]
+    assert a_statement.error_code == "internal_error" and "RuntimeError" in a_statement.error and "enregistrant" in a_statement.error
+    assert b_start.error_code == "internal_error" and "ValueError" in b_start.error and "échantillon" in b_start.error
+    assert ("b", "statement") not in pages  # no sample pages from a start page we could not read
+    assert pages[("a", "start")].error_code is None and pages[("c", "statement")].error_code is None
+    assert run.pages_total == len(pages) == 5 and run.pages_failed == 2
+    logged = [r for r in caplog.records if r.name == "rgaa_tracker.crawl" and r.exc_info]
+    assert {type(r.exc_info[1]) for r in logged} == {RuntimeError, ValueError}

@@ -1,5 +1,6 @@
 """Runs as a whole: killed runs, browser restarts, concurrency."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -56,14 +57,18 @@ def test_a_killed_run_is_marked_interrupted_and_keeps_what_it_stored(engine, set
     assert next_run.status == "finished" and next_run.pages_total == 2  # start + statement page
 
 
-def test_browser_restarts_and_context_recycling_keep_results_identical(engine, settings, tmp_path, site_url, monkeypatch):
+def test_browser_restarts_and_context_recycling_keep_results_identical(engine, settings, tmp_path, site_url, monkeypatch, caplog):
     names = ["clean", "img-no-alt", "no-label", "no-lang", "low-contrast", "empty-link"]
     add_demarches(engine, tmp_path, [[n, n, "MEF", f"{site_url}/{n}.html"] for n in names])
     baseline = run_crawl(engine=engine, settings=settings, concurrency=1)
     monkeypatch.setenv("RGAA_TRACKER_CRAWL__RESTART_BROWSER_AFTER", "2")
     monkeypatch.setenv("RGAA_TRACKER_CRAWL__RECYCLE_CONTEXT_AFTER", "1")
     get_settings.cache_clear()
+    caplog.set_level(logging.INFO, logger="rgaa_tracker.browser")
     churned = run_crawl(engine=engine, settings=get_settings(), concurrency=2)
+    launches = [r for r in caplog.records if r.name == "rgaa_tracker.browser" and r.getMessage().startswith("browser launched")]
+    # 12 pages (6 démarches × start + statement), a restart every 2 pages: the restarts happened.
+    assert len(launches) >= 4, [r.getMessage() for r in launches]
 
     def findings(run):
         with Session(engine) as session:

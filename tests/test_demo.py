@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from rgaa_tracker import demo, report
+from rgaa_tracker import demo, findings as findings_model, report
 from rgaa_tracker.crawl import run_crawl
 from rgaa_tracker.demarche import import_demarches
 from rgaa_tracker.settings import get_settings
@@ -20,13 +20,14 @@ def test_demo_crawl_finds_every_planted_defect(engine, tmp_path, monkeypatch):
         run = run_crawl(engine=engine, settings=get_settings(), concurrency=2, trigger="demo")
     assert run.pages_failed == 0
     with Session(engine) as session:
-        findings = report.run_findings(session=session, run=run)
+        findings = findings_model.latest_findings(session=session)
         written = report.write_workshop(session=session, out_dir=tmp_path / "r", settings=get_settings(), pdf=False)
         html = Path(written.html_path).read_text(encoding="utf-8")
     assert len(findings) == len(demo.CATALOGUE)
     for item in demo.CATALOGUE:
         found = findings[item.id]
-        criteria = {entry["criterion"] for entry in found.non_conformes}
+        assert found.run.id == run.id
+        criteria = {entry.criterion for entry in found.non_conformes}
         rules = {rule.rule for rule in found.other_violations}
         expected = {demo.DEFECTS[d][1] for d in item.defects}
         assert expected == (criteria | rules), item.id

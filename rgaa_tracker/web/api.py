@@ -10,9 +10,9 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from sqlmodel import Session
 
-from .. import calendar, crawl, declaration, demarche, indicator
+from .. import calendar, crawl, declaration, demarche, findings, indicator
 from ..errors import ImportRejected, NotFound, TrackerError
-from ..models import User
+from ..models import Demarche, User
 from ..user import can_write
 from .common import get_session, require_user
 from .pages import read_upload
@@ -113,3 +113,13 @@ def api_run(run_id: int, user: User = Depends(require_user), session: Session = 
         return crawl.run_detail(session=session, run_id=run_id)
     except NotFound as error:
         raise _not_found(error) from None
+
+
+@router.get("/findings", summary="Dernier audit de chaque démarche (même JSON que « rgaa-tracker findings --json »)")
+def api_findings(as_of: dt.date | None = None, demarche_id: str | None = None, user: User = Depends(require_user),
+                 session: Session = Depends(get_session)) -> list[dict]:
+    ids = {demarche_id} if demarche_id else None
+    if demarche_id and session.get(Demarche, demarche_id) is None:
+        raise HTTPException(404, f"Démarche inconnue : {demarche_id}")
+    latest = findings.latest_findings(session=session, as_of=as_of, demarche_ids=ids)
+    return [findings.as_json(latest[d]) for d in sorted(latest)]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session, select
 
-from .. import calendar, chart, crawl, declaration, indicator, report
+from .. import calendar, chart, crawl, declaration, findings, indicator, report
 from ..errors import ImportRejected, TrackerError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
 from ..user import authenticate, can_write
@@ -94,12 +94,12 @@ def demarche_page(demarche_id: str, request: Request, user: User = Depends(requi
     state = indicator.compute(session=session, as_of=dt.date.today(), settings=settings)
     runs = session.exec(select(CrawlRun).join(PageAudit, PageAudit.run_id == CrawlRun.id).where(PageAudit.demarche_id == demarche_id)
                         .distinct().order_by(CrawlRun.started_at.desc()).limit(10)).all()
-    run = runs[0] if runs else None
-    findings = report.run_findings(session=session, run=run).get(demarche_id) if run else None
+    found = findings.latest_findings(session=session, demarche_ids={demarche_id}).get(demarche_id)
+    run = found.run if found else None
     return render(request, "demarche.html.j2", {
         "user": user, "demarche": demarche, "status": state.statuses.get(demarche_id), "questionable": demarche_id in state.questionable,
         "declarations": declaration.list_declarations(session=session, demarche_id=demarche_id)[::-1], "run": run,
-        "findings": findings, "runs": runs})
+        "findings": found, "runs": runs})
 
 
 @router.get("/preuves/{page_audit_id}")

@@ -1,12 +1,12 @@
-"""``python -m rgaa_tracker.browser_check``: say which Chromium will be used; exit 1 if none."""
+"""``python -m rgaa_tracker.browser.check``: say which Chromium will be used; exit 1 if none."""
 
 import sys
 
 from playwright.sync_api import sync_playwright
 
-from .browser import find_executable
-from .errors import ConfigError
-from .settings import get_settings
+from .executable import find_executable
+from ..errors import ConfigError
+from ..settings import get_settings
 
 
 def main() -> int:

@@ -1,0 +1,333 @@
+"""Auditing one URL in the browser tab of one démarche.
+
+A tab belongs to one démarche: it opens a fresh browser context (storage, cookies, cache,
+service workers, permissions) for the démarche's first page and closes it after its last one, so
+nothing of one démarche's site can colour another's audit. Within the démarche the tab is
+reused (navigating a live tab costs a fraction of opening one) and reopened after any failure.
+
+Everything we run in the page runs in an isolated world (``world.py``) and everything it sends
+back is parsed into typed values (``facts.py``). What the page does to us — dialogs, popups,
+reloads, resources that never finish — is worked around and noted; the page is still audited.
+Each page has a time budget: it ends with an audit or an error code, never hangs the crawl.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Response
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from ..link import web_url
+from ..rgaa import axe_script
+from ..settings import Settings
+from . import world
+from .facts import Link, PageFacts, parse_page_facts
+from .failure import TRANSIENT, TRANSIENT_HTTP, classify_error
+from .pool import BrowserPool
+from .scripts import script
+
+log = logging.getLogger("rgaa_tracker.browser")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+NO_CONTENT = (204, 205)
+NAVIGATION_RETRIES = 2  # a page that keeps navigating is read again at most this many times
+MAX_DIALOG_NOTES = 5
+
+
+@dataclass
+class PageResult:
+    url: str
+    final_url: str | None = None
+    http_status: int | None = None
+    title: str | None = None
+    load_ms: int | None = None
+    axe: dict | None = None
+    facts: PageFacts | None = None
+    error_code: str | None = None
+    error: str | None = None
+    attempts: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None and self.axe is not None
+
+    @property
+    def transient(self) -> bool:
+        return self.error_code in TRANSIENT or (self.error_code == "http_error" and self.http_status in TRANSIENT_HTTP)
+
+    @property
+    def links(self) -> list[Link]:
+        return self.facts.links if self.facts else []
+
+    @property
+    def footer_text(self) -> str:
+        return self.facts.footer if self.facts else ""
+
+    @property
+    def text(self) -> str:
+        return self.facts.text if self.facts else ""
+
+    def fail(self, code: str, reason: str) -> PageResult:
+        self.error_code, self.error = code, f"{reason} ({self.url})"
+        return self
+
+
+def axe_options(settings: Settings) -> dict:
+    # resultTypes keeps node lists only where we need them. Frames are not entered: axe lives in
+    # our isolated world of the top document only, and pinging 300 frames would cost the budget.
+    options: dict = {"resultTypes": ["violations", "incomplete"], "iframes": False}
+    if settings.crawl.axe_rules == "rgaa":
+        options["runOnly"] = {"type": "tag", "values": ["RGAAv4"]}
+    return options
+
+
+class Tab:
+    """The tab of one démarche; holds what the page did (dialogs, popups, crash) during an audit."""
+
+    def __init__(self, pool: BrowserPool, axe_source: str | None = None):
+        self.pool, self.settings = pool, pool.settings
+        self.axe_source = axe_source or axe_script()
+        self.context: BrowserContext | None = None
+        self.page: Page | None = None
+        self.cdp: CDPSession | None = None
+        self.main_frame: str | None = None
+        self.used = 0
+        self.generation = -1
+        self.crashed = False
+        self.frozen = False  # after settling, the page may no longer navigate away
+        self.dialogs: Counter[tuple[str, str]] = Counter()
+        self.events: list[str] = []
+        self.document: Response | None = None
+
+    # --- the tab's life ----------------------------------------------------------------------
+
+    async def _open(self) -> Page:
+        await self.close()
+        self.generation = self.pool.generation
+        self.context = await self.pool.new_context()
+        self.generation = self.pool.generation
+        self.context.set_default_timeout(self.settings.crawl.navigation_timeout_s * 1000)
+        self.context.on("page", self._on_popup)
+        self.page = None
+        page = await self.context.new_page()
+        page.on("dialog", self._on_dialog)
+        page.on("crash", lambda _page: setattr(self, "crashed", True))
+        page.on("response", self._on_response)
+        self.cdp = await self.context.new_cdp_session(page)
+        self.main_frame = await world.main_frame_id(self.cdp)
+        # Only document requests are held, so a settled page cannot navigate away mid-audit.
+        self.cdp.on("Fetch.requestPaused", self._on_document_request)
+        await self.cdp.send("Fetch.enable", {"patterns": [{"resourceType": "Document", "requestStage": "Request"}]})
+        self.page, self.used, self.crashed = page, 0, False
+        return page
+
+    async def close(self) -> None:
+        if self.context is not None:
+            context, self.context, self.page, self.cdp = self.context, None, None, None
+            await self.pool.release(context)
+
+    def _needs_fresh_page(self) -> bool:
+        stale = self.generation != self.pool.generation  # the browser is being restarted
+        return (self.page is None or self.page.is_closed() or self.crashed or stale
+                or self.used >= self.settings.crawl.recycle_context_after)
+
+    # --- what the page does to us ----------------------------------------------------------
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        if dialog.type == "beforeunload":
+            self.events.append("la page demandait une confirmation avant d'être quittée (beforeunload) : acceptée")
+            asyncio.ensure_future(_quietly(dialog.accept()))
+            return
+        self.dialogs[(dialog.type, " ".join(dialog.message.split())[:200])] += 1
+        asyncio.ensure_future(_quietly(dialog.dismiss()))
+
+    def _on_popup(self, popup: Page) -> None:
+        if self.page is None or popup is self.page:
+            return  # our own tab, announced while it opens
+        self.events.append("la page a ouvert une fenêtre surgissante : fermée")
+        asyncio.ensure_future(_quietly(popup.close()))
+
+    def _on_response(self, response: Response) -> None:
+        try:
+            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+                self.document = response
+        except PlaywrightError:
+            pass
+
+    def _on_document_request(self, event: dict) -> None:
+        asyncio.ensure_future(self._decide(event))
+
+    async def _decide(self, event: dict) -> None:
+        request_id = event["requestId"]
+        blocked = self.frozen and event.get("frameId") == self.main_frame
+        if blocked:
+            self.events.append("la page a tenté de changer d'adresse ou de se recharger pendant l'audit : auditée telle qu'elle était")
+        cdp = self.cdp
+        if cdp is None:
+            return
+        try:
+            if blocked:
+                await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "Aborted"})
+            else:
+                await cdp.send("Fetch.continueRequest", {"requestId": request_id})
+        except PlaywrightError:
+            pass  # the page or the tab is gone
+
+    def _notes(self) -> list[str]:
+        notes = []
+        for (kind, message), count in list(self.dialogs.items())[:MAX_DIALOG_NOTES]:
+            times = f" ({count} fois)" if count > 1 else ""
+            notes.append(f"boîte de dialogue « {kind} » fermée automatiquement{times} : « {message} »")
+        if len(self.dialogs) > MAX_DIALOG_NOTES:
+            notes.append(f"et {len(self.dialogs) - MAX_DIALOG_NOTES} autre(s) boîte(s) de dialogue")
+        notes += list(dict.fromkeys(self.events))
+        return notes
+
+    # --- one page ---------------------------------------------------------------------------
+
+    async def audit(self, url: str) -> PageResult:
+        """Audit ``url``; never raises for anything the page does (it may for our own bugs)."""
+        result = PageResult(url=url)
+        if web_url(url) is None:
+            return result.fail("invalid_url", "adresse refusée : seules les adresses web (http ou https) valides sont auditées")
+        self.dialogs, self.events, self.document, self.frozen = Counter(), [], None, False
+        budget = self.settings.crawl.page_budget_s
+        try:
+            async with asyncio.timeout(budget):
+                if self._needs_fresh_page():
+                    await self._open()
+                self.used += 1
+                self.pool.served += 1
+                await self._audit(url, result)
+        except TimeoutError:
+            result.axe = None
+            result.fail("timeout", f"délai dépassé : l'audit de la page a dépassé son budget de {budget:g} s")
+        except (PlaywrightError, world.NavigatedAway, world.PageScriptError) as error:
+            result.axe = None
+            result.error_code, result.error = classify_error(error, url)
+            if self.crashed:
+                result.fail("crash", "le moteur de rendu de la page a planté")
+        finally:
+            self.frozen = False
+            result.notes = self._notes()
+        if result.error_code is not None and result.error_code not in ("http_error", "not_html", "no_content", "too_large"):
+            await self.close()  # a tab that failed is not trusted for the next page
+        return result
+
+    async def _audit(self, url: str, result: PageResult) -> None:
+        crawl = self.settings.crawl
+        page = self.page
+        started = time.perf_counter()
+        try:
+            response = await page.goto(url, wait_until="domcontentloaded", timeout=crawl.navigation_timeout_s * 1000)
+        except PlaywrightError as error:
+            if self._answered_without_page(result):
+                return
+            raise error
+        result.http_status = response.status if response else None
+        result.final_url = page.url
+        if self._answered_without_page(result, response):
+            return
+        if result.http_status is not None and result.http_status >= 400:
+            result.fail("http_error", f"le serveur a répondu HTTP {result.http_status}")
+            return
+        await self._wait_for_load(page)
+        await self._settle()
+        result.load_ms = round((time.perf_counter() - started) * 1000)
+        self.frozen = True
+        for attempt in range(NAVIGATION_RETRIES + 1):
+            try:
+                await self._read(result)
+                break
+            except world.NavigatedAway:
+                if attempt == NAVIGATION_RETRIES:
+                    raise
+                self.events.append("la page s'est rechargée ou a changé d'adresse pendant l'audit : auditée une fois stabilisée")
+                await self._wait_for_load(page)
+        result.final_url = page.url
+
+    def _answered_without_page(self, result: PageResult, response: Response | None = None) -> bool:
+        """A 204, a download or a non-HTML document: recorded with its own code, not audited."""
+        response = response or self.document
+        if response is None:
+            return False
+        try:
+            headers = response.headers
+            status = response.status
+        except PlaywrightError:
+            return False
+        result.http_status = status
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if status in NO_CONTENT:
+            result.fail("no_content", f"le serveur n'a renvoyé aucun contenu (HTTP {status})")
+        elif "attachment" in headers.get("content-disposition", "").lower():
+            result.fail("download", "l'adresse déclenche un téléchargement au lieu d'afficher une page")
+        elif status < 400 and content_type and content_type not in HTML_TYPES:
+            result.fail("not_html", f"la réponse n'est pas une page HTML (type « {content_type[:100]} »)")
+        else:
+            return False
+        return True
+
+    async def _wait_for_load(self, page: Page) -> None:
+        """Bounded wait for the load event: a resource that never ends does not stop the audit."""
+        try:
+            await page.wait_for_load_state("load", timeout=max(1, self.settings.crawl.load_wait_s * 1000))
+        except PlaywrightTimeout:
+            self.events.append("le chargement de la page ne s'est pas terminé (ressource sans réponse) : auditée en l'état")
+
+    async def _settle(self) -> None:
+        """Bounded wait for no DOM change, no fetch/XHR and no short timer for ``quiet_ms``.
+
+        Polled from here through the protocol (the page's own timers and promises are not
+        trusted); whatever the page does, the wait ends at ``settle_timeout_s``.
+        """
+        crawl = self.settings.crawl
+        deadline = time.monotonic() + crawl.settle_timeout_s
+        probe = f"typeof window.__rgaaTrackerSettle !== 'function' || window.__rgaaTrackerSettle({int(crawl.quiet_ms)}) === true"
+        while time.monotonic() < deadline:
+            try:
+                if await world.evaluate(self.cdp, probe, context_id=None, timeout_s=max(0.5, deadline - time.monotonic())) is True:
+                    return
+            except (world.NavigatedAway, world.PageScriptError, asyncio.TimeoutError):
+                pass  # mid-navigation, or a page that broke its window: keep waiting, bounded
+            await asyncio.sleep(0.05)
+
+    async def _read(self, result: PageResult) -> None:
+        """Size check, axe, then the page facts, all in a fresh isolated world."""
+        crawl = self.settings.crawl
+        context_id = await world.create(self.cdp)
+        size = parse_page_facts(await world.call(self.cdp, script("size"), context_id=context_id, timeout_s=crawl.axe_timeout_s))
+        if not size.is_html:
+            result.fail("not_html", f"la réponse n'est pas une page HTML (type « {size.content_type[:100]} »)")
+            return
+        if size.elements > crawl.max_dom_elements or size.html_bytes > crawl.max_page_mb * 1_000_000:
+            result.fail("too_large", f"page trop volumineuse pour être auditée ({size.elements} éléments, {size.html_bytes / 1e6:.1f} Mo)")
+            return
+        await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        axe = await world.call(self.cdp, script("axe_run"), axe_options(self.settings), context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        if not isinstance(axe, dict):
+            raise world.PageScriptError("axe n'a rien renvoyé")
+        facts = parse_page_facts(await world.call(self.cdp, script("page_facts"), crawl.max_links, context_id=context_id, timeout_s=crawl.axe_timeout_s))
+        result.axe, result.facts, result.title = axe, facts, facts.title
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except PlaywrightError:
+        pass
+
+
+async def audit_url(browser_pool: BrowserPool, url: str) -> PageResult:
+    """Audit one URL in its own tab (used by ``rgaa-tracker audit``)."""
+    tab = Tab(browser_pool)
+    try:
+        return await tab.audit(url)
+    finally:
+        await tab.close()

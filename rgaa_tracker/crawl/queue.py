@@ -1,0 +1,134 @@
+"""The crawl queue: démarches audited by a bounded pool of tabs, one démarche per tab at a time.
+
+A démarche is audited whole by one tab (its start page, then the RGAA sample pages found on it)
+in a browser context of its own. A URL shared by several démarches (a ministry's common
+statement page) is audited once per run and its result reused. Whatever goes wrong with one
+page — in the browser, in our parsing, in storing — is stored on that page and the run goes on;
+only ``RunAborted`` (no browser, database gone) and cancellation end the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from playwright.async_api import async_playwright
+
+from ..browser import BrowserPool, PageResult, Tab
+from ..errors import TrackerError
+from ..rgaa import axe_script
+from ..settings import Settings
+from ..statement import sample_pages
+from .store import Target, slim
+
+log = logging.getLogger("rgaa_tracker.crawl")
+Store = Callable[[Target, str, PageResult], None]
+
+
+def internal_error(url: str, error: BaseException, during: str) -> PageResult:
+    """The page result of a bug of ours: logged with its traceback, stored on this page only."""
+    log.error("internal error while %s %s", during, url, exc_info=error)
+    message = " ".join(str(error).split())[:200] or "sans message"
+    return PageResult(url=url).fail("internal_error", f"erreur interne de rgaa-tracker en {during} la page : {type(error).__name__} : {message}")
+
+
+async def audit_with_retries(tab: Tab, url: str, settings: Settings) -> PageResult:
+    """Transient failures (timeout, reset, 502/503/504, crash) are retried with doubling backoff."""
+    crawl = settings.crawl
+    for attempt in range(crawl.retries + 1):
+        try:
+            result = await tab.audit(url)
+        except TrackerError:
+            raise
+        except Exception as error:  # noqa: BLE001 — our bug on this page: stored, the run goes on
+            await tab.close()
+            return internal_error(url, error, "auditant")
+        result.attempts = attempt + 1
+        if not result.transient or attempt == crawl.retries:
+            return result
+        await asyncio.sleep(crawl.retry_backoff_s * 2**attempt)
+    return result
+
+
+def samples_of(result: PageResult, url: str, limit: int) -> list[tuple[str, str]]:
+    if not result.ok:
+        return []
+    try:
+        return sample_pages(result.final_url or url, result.links, limit)
+    except Exception as error:  # noqa: BLE001
+        failed = internal_error(url, error, "cherchant les pages de l'échantillon sur")
+        result.axe, result.error_code, result.error = None, failed.error_code, failed.error
+        return []
+
+
+async def crawl_pages(
+    run_targets: list[Target],
+    settings: Settings,
+    concurrency: int,
+    store: Store,
+    stop: threading.Event | None = None,
+) -> None:
+    """Audit every target and its sample pages with ``concurrency`` tabs; ``store`` each result.
+
+    Setting ``stop`` makes the tabs take no new page; pages in flight are finished and stored.
+    """
+    pending = deque(run_targets)
+    audited: dict[str, asyncio.Future[PageResult]] = {}
+    limit = settings.crawl.pages_per_demarche
+    axe_source = axe_script()
+    # Storing (JSON, gzip, SQL) runs on one thread of its own: the event loop keeps driving the
+    # browser meanwhile, and the database session is only ever used from that thread.
+    storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+    stopped = stop.is_set if stop else (lambda: False)
+
+    async def page(tab: Tab, target: Target, role: str, url: str) -> list[tuple[str, str]]:
+        """Audit (or reuse) and store one page; for a start page, its sample pages."""
+        loop = asyncio.get_running_loop()
+        shared = audited.get(url)
+        if shared is not None:
+            if not shared.done():
+                await tab.close()  # waiting on another tab: give the context back meanwhile
+            result = await shared
+        else:
+            future = audited[url] = loop.create_future()
+            try:
+                result = await audit_with_retries(tab, url, settings)
+                # Before storing and sharing: a failure to find them is stored on this page.
+                samples = samples_of(result, url, limit) if role == "start" else []
+            except BaseException as error:  # démarches waiting on this URL must not wait forever
+                future.set_exception(error)
+                future.exception()  # mark retrieved: the error propagates from here
+                raise
+            future.set_result(slim(result))
+        if shared is not None:
+            samples = samples_of(result, url, limit) if role == "start" else []
+        await loop.run_in_executor(storer, store, target, role, result)
+        return samples
+
+    async def demarche(pool: BrowserPool, target: Target) -> None:
+        tab = Tab(pool, axe_source)
+        try:
+            samples = await page(tab, target, "start", target.url)
+            for role, url in samples:
+                if stopped():
+                    break
+                await page(tab, target, role, url)
+        finally:
+            await tab.close()
+
+    async def worker(pool: BrowserPool) -> None:
+        while pending and not stopped():
+            await demarche(pool, pending.popleft())
+
+    async with async_playwright() as playwright:
+        pool = BrowserPool(playwright, settings)
+        await pool.release(await pool.new_context())  # fail fast when no browser can start
+        try:
+            await asyncio.gather(*(worker(pool) for _ in range(max(1, concurrency))))
+        finally:
+            await pool.close()
+            storer.shutdown(wait=True)

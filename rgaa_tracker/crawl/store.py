@@ -1,0 +1,155 @@
+"""Storing one audited page: its row, its criterion and rule results, its evidence file and the
+declaration read from a statement page, in one transaction per page.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from .. import audit
+from ..browser import PageResult
+from ..errors import RunAborted
+from ..models import CriterionResult, CrawlRun, Declaration, PageAudit, RuleResult
+from ..statement import footer_mention, link_role, parse_statement, statement_url
+
+STORED_STATUSES = (audit.NON_CONFORME, audit.A_VERIFIER)
+log = logging.getLogger("rgaa_tracker.crawl")
+
+
+@dataclass(frozen=True)
+class Target:
+    demarche_id: str
+    url: str
+
+
+def write_evidence(axe_results: dict, *, audits_dir: Path, run_id: int, page_audit_id: int) -> str:
+    folder = audits_dir / str(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{page_audit_id}.json.gz"
+    tmp = path.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8") as handle:
+        json.dump(axe_results, handle, ensure_ascii=False)
+    os.replace(tmp, path)  # never a half-written evidence file
+    return str(path)
+
+
+def record_declaration(*, session: Session, run: CrawlRun, demarche_id: str, url: str, text: str) -> Declaration | None:
+    """A declaration found on a statement page, added only when it differs from the last one found."""
+    facts = parse_statement(text)
+    if facts.empty:
+        return None
+    latest = session.exec(
+        select(Declaration)
+        .where(Declaration.demarche_id == demarche_id, Declaration.provenance == "crawl")
+        .order_by(Declaration.recorded_at.desc(), Declaration.id.desc())
+        .limit(1)
+    ).first()
+    same = latest is not None and (latest.statut, latest.taux, latest.date_publication, latest.date_audit, latest.url, latest.rgaa_version) == (
+        facts.status, facts.rate, facts.published_on, facts.audited_on, url, facts.rgaa_version
+    )
+    if same:
+        return None
+    declaration = Declaration(
+        demarche_id=demarche_id, provenance="crawl", statut=facts.status, taux=facts.rate,
+        date_publication=facts.published_on, date_audit=facts.audited_on, url=url,
+        rgaa_version=facts.rgaa_version, run_id=run.id, source=f"passage {run.id}",
+    )
+    session.add(declaration)
+    return declaration
+
+
+def record_page(*, session: Session, run: CrawlRun, target: Target, role: str, result: PageResult, audits_dir: Path, evidence: str | None = None) -> PageAudit:
+    """Store one audited page with its criterion and rule results, in one transaction.
+
+    ``evidence`` reuses the file of the same URL audited earlier in the run for another démarche.
+    If storing the page fails (a bug of ours, a value the database refuses), the page is stored
+    instead as ``internal_error`` with the reason; if even that fails, the database is gone and
+    the run cannot go on (``RunAborted``).
+    """
+    try:
+        return _record_page(session=session, run=run, target=target, role=role, result=result, audits_dir=audits_dir, evidence=evidence)
+    except Exception as error:  # noqa: BLE001
+        session.rollback()
+        log.error("internal error while storing %s", result.url, exc_info=error)
+        message = " ".join(str(error).split())[:200]
+        failed = PageResult(url=result.url, final_url=result.final_url, http_status=result.http_status, notes=result.notes)
+        failed.fail("internal_error", f"erreur interne de rgaa-tracker en enregistrant la page : {type(error).__name__} : {message}")
+    try:
+        return _record_page(session=session, run=run, target=target, role=role, result=failed, audits_dir=audits_dir)
+    except Exception as error:  # noqa: BLE001
+        session.rollback()
+        raise RunAborted(f"la base de données refuse d'enregistrer les pages ({type(error).__name__} : {str(error)[:200]}) : passage arrêté") from error
+
+
+def _fit(value: str | None, size: int) -> str | None:
+    """A page's string cut to its column: a 3,000-character title must not cost the page."""
+    return value if value is None or len(value) <= size else value[: size - 1] + "…"
+
+
+def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, result: PageResult, audits_dir: Path, evidence: str | None = None) -> PageAudit:
+    page = PageAudit(
+        run_id=run.id, demarche_id=target.demarche_id, role=role, url=_fit(result.url, 2000), final_url=_fit(result.final_url, 2000),
+        http_status=result.http_status, title=_fit(result.title, 1000), load_ms=result.load_ms,
+        error_code=result.error_code, error=result.error, notes="\n".join(result.notes) or None,
+    )
+    if result.axe is not None:
+        page.footer_mention = footer_mention(result.footer_text, result.text)
+        page.statement_url = statement_url(result.final_url or result.url, result.links)
+    session.add(page)
+    session.flush()
+    if result.axe is not None:
+        statuses = audit.criteria_statuses(result.axe)
+        nodes = _nodes_per_criterion(result.axe)
+        for number, status in statuses.items():
+            if status in STORED_STATUSES:
+                session.add(CriterionResult(page_audit_id=page.id, criterion=number, status=status, nodes=nodes.get(number, 0)))
+        for kind, outcome in (("violations", "violation"), ("incomplete", "incomplete")):
+            for rule in result.axe.get(kind) or []:
+                session.add(RuleResult(
+                    page_audit_id=page.id, rule=rule["id"], outcome=outcome, impact=rule.get("impact"),
+                    criteria=" ".join(audit.criteria_of_tags(rule.get("tags", []))),
+                    nodes=len(rule.get("nodes") or []), help=(rule.get("help") or "")[:500],
+                ))
+        page.violations_count = len(result.axe.get("violations") or [])
+        page.evidence_path = evidence or write_evidence(result.axe, audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id)
+        if role == "statement":
+            record_declaration(session=session, run=run, demarche_id=target.demarche_id, url=result.final_url or result.url, text=result.text)
+    run.pages_total += 1
+    run.pages_failed += 0 if result.error_code is None else 1
+    session.add_all([page, run])
+    session.commit()
+    return page
+
+
+def _nodes_per_criterion(axe_results: dict) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for kind in ("violations", "incomplete"):
+        for rule in axe_results.get(kind) or []:
+            for number in audit.criteria_of_tags(rule.get("tags", [])):
+                counts[number] = counts.get(number, 0) + len(rule.get("nodes") or [])
+    return counts
+
+
+def slim(result: PageResult) -> PageResult:
+    """What a second démarche sharing this URL needs once the page is stored: rule ids, tags and
+    node counts, not node details. Keeping full results for every URL would grow with the run."""
+    if result.axe is None:
+        return result
+    axe = {
+        kind: [{"id": r["id"], "tags": r.get("tags", []), "impact": r.get("impact"), "help": r.get("help", ""),
+                "nodes": [{}] * len(r.get("nodes") or [])} for r in result.axe.get(kind) or []]
+        for kind in ("violations", "incomplete", "passes", "inapplicable")
+    }
+    # Only the links that can be a sample page or the statement link: the same answers, a
+    # handful of links instead of thousands per page kept for the whole run.
+    facts = result.facts.model_copy(update={
+        "text": result.text[:20000], "links": [link for link in result.links if link_role(*link) is not None],
+    }) if result.facts else None
+    return replace(result, axe=axe, facts=facts)
