@@ -36,13 +36,17 @@ def worst(statuses: Iterable[str]) -> str:
     return max(statuses, key=SEVERITY.__getitem__, default=NON_COUVERT)
 
 
-def criteria_statuses(axe_results: dict) -> dict[str, str]:
-    """All 106 criteria → status, from the tags carried by every axe result."""
+def criteria_statuses(axe_results: dict, check_statuses: Iterable[dict[str, str]] = ()) -> dict[str, str]:
+    """All 106 criteria → status, from the tags carried by every axe result and the per-test
+    statuses of our own checks (``{"11.5.1": "non_conforme", ...}``): the worst wins."""
     found: dict[str, set[str]] = {number: set() for number in criteria()}
     for kind, status in _RESULT_KINDS:
         for rule in axe_results.get(kind) or []:
             for number in criteria_of_tags(rule.get("tags", [])):
                 found.setdefault(number, set()).add(status)
+    for statuses in check_statuses:
+        for test, status in statuses.items():
+            found.setdefault(test.rsplit(".", 1)[0], set()).add(status)
     return {number: worst(statuses) for number, statuses in found.items()}
 
 

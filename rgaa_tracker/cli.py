@@ -287,6 +287,7 @@ def _audit_json(result, criteria: dict[str, str]) -> dict:
         "footer_mention": footer_mention(result.footer_text, result.text),
         "statement_url": statement_url(result.final_url or result.url, result.links),
         "notes": result.notes,
+        "checks": [check.as_json() for check in result.checks],
     }
 
 
@@ -310,7 +311,7 @@ def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help
     result = asyncio.run(_audit_once(url))
     if result.error_code:
         raise TrackerError(f"audit impossible : {result.error}")
-    statuses = audit_mapping.criteria_statuses(result.axe)
+    statuses = audit_mapping.criteria_statuses(result.axe, [check.statuses() for check in result.checks])
     data = _audit_json(result, statuses)
     if as_json:
         print_json(data)
@@ -321,6 +322,11 @@ def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help
     for violation in data["violations"]:
         crits = ", ".join(violation["criteria"]) or "hors RGAA"
         out.print(f"  - {violation['rule']} ({violation['impact']}) : {violation['nodes']} élément(s), critère(s) {crits}")
+    for check in result.checks:
+        for finding in check.findings:
+            verdict = "anomalie" if finding.verdict == "non_conforme" else "à vérifier"
+            out.print(f"  - rgaa-tracker {check.check.id}, test {finding.test} ({verdict}) : {finding.reason} {finding.selector}",
+                      markup=False, highlight=False)
     out.print(f"Mention d'accessibilité : {data['footer_mention'] or 'absente'} ; déclaration : {data['statement_url'] or 'non trouvée'}")
     for note in result.notes:
         out.print(f"Remarque : {note}", markup=False, highlight=False)

@@ -78,6 +78,14 @@ class CrawlSettings(BaseModel):
         return self.concurrency or max(1, min(4, os.cpu_count() or 1))
 
 
+class ChecksSettings(BaseModel):
+    enabled: bool = Field(True, description="Run our own RGAA checks beside axe-core")
+    timeout_s: float = Field(5, gt=0, description="Budget of one check on one page; past it the check's error is recorded, not the page's")
+    focus_max_elements: int = Field(12, ge=1, description="Focusable elements tabbed through to check that focus is visible (10.7.1)")
+    skip_link_within: int = Field(5, ge=1, description="A skip link must be among this many first focusable elements (12.7.1)")
+    reflow_width: int = Field(320, ge=200, description="Viewport width in CSS pixels for the reflow check (10.11.1)")
+
+
 class ScheduleSettings(BaseModel):
     timezone: str = Field("Europe/Paris", description="Time zone of the cron expressions")
     crawl_cron: str = Field("0 2 * * *", description="Nightly crawl (crontab syntax)")
@@ -113,6 +121,7 @@ class Settings(BaseSettings):
     )
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    checks: ChecksSettings = Field(default_factory=ChecksSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 

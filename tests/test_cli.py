@@ -26,7 +26,7 @@ def test_audit_json_has_the_spec_shape(tmp_path, site_url):
     done = run_cli("audit", f"{site_url}/img-no-alt.html", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert set(data) == {"url", "final_url", "status", "axe_version", "criteria", "violations", "footer_mention", "statement_url", "notes"}
+    assert set(data) == {"url", "final_url", "status", "axe_version", "criteria", "violations", "footer_mention", "statement_url", "notes", "checks"}
     assert data["notes"] == []
     assert len(data["criteria"]) == 106
     assert data["criteria"]["1.1"] == "non_conforme"

@@ -54,7 +54,7 @@ def test_near_immediate_trigger_records_exactly_one_run(engine, settings, tmp_pa
     assert run.trigger == "scheduler" and run.pages_total >= 1
 
 
-def test_no_second_crawl_while_one_runs(engine, settings, tmp_path, hostile_url, monkeypatch):
+def test_no_second_crawl_while_one_runs(engine, settings, tmp_path, hostile_url, monkeypatch, caplog):
     monkeypatch.setenv("RGAA_TRACKER_CRAWL__NAVIGATION_TIMEOUT_S", "3")
     monkeypatch.setenv("RGAA_TRACKER_CRAWL__RETRIES", "0")
     get_settings.cache_clear()
@@ -66,7 +66,11 @@ def test_no_second_crawl_while_one_runs(engine, settings, tmp_path, hostile_url,
         job.modify(next_run_time=dt.datetime.now(dt.UTC))
         wait_for(lambda: [r.status for r in runs(engine)] == ["running"], 30)
         job.modify(next_run_time=dt.datetime.now(dt.UTC))  # due again: APScheduler keeps one instance
-        scheduler.nightly_crawl()  # as if from a second scheduler: refused by the database guard
+        with caplog.at_level("INFO", logger="rgaa_tracker.scheduler"):
+            scheduler.nightly_crawl()  # as if from a second scheduler: refused by the database's run lock
+        [running] = runs(engine)
+        skipped = [r.getMessage() for r in caplog.records if '"event": "skipped"' in r.getMessage()]
+        assert len(skipped) == 1 and f"déjà en cours : passage n° {running.id}," in skipped[0]
         wait_for(lambda: all(r.status != "running" for r in runs(engine)), 60)
         time.sleep(1)
     finally:

@@ -52,6 +52,7 @@ class PageResult:
     error: str | None = None
     attempts: int = 1
     notes: list[str] = field(default_factory=list)
+    checks: list = field(default_factory=list)  # our RGAA checks' results (checks.CheckResult)
 
     @property
     def ok(self) -> bool:
@@ -90,9 +91,15 @@ def axe_options(settings: Settings) -> dict:
 class Tab:
     """The tab of one démarche; holds what the page did (dialogs, popups, crash) during an audit."""
 
-    def __init__(self, pool: BrowserPool, axe_source: str | None = None):
+    def __init__(self, pool: BrowserPool, axe_source: str | None = None, checks: tuple | None = None):
         self.pool, self.settings = pool, pool.settings
         self.axe_source = axe_source or axe_script()
+        if checks is None:
+            from ..checks import registry
+
+            checks = registry() if self.settings.checks.enabled else ()
+        self.checks = checks
+        self.titles: dict[str, str] = {}  # pages of this démarche audited by this tab: URL → title
         self.context: BrowserContext | None = None
         self.page: Page | None = None
         self.cdp: CDPSession | None = None
@@ -314,7 +321,29 @@ class Tab:
         if not isinstance(axe, dict):
             raise world.PageScriptError("axe n'a rien renvoyé")
         facts = parse_page_facts(await world.call(self.cdp, script("page_facts"), crawl.max_links, context_id=context_id, timeout_s=crawl.axe_timeout_s))
-        result.axe, result.facts, result.title = axe, facts, facts.title
+        checks = await self._run_checks(result.url, context_id)
+        for check in checks:
+            if check.error:
+                self.events.append(f"test rgaa-tracker « {check.check.id} » non exécuté : {check.error}")
+        result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
+        self.titles[result.url] = facts.title
+
+    async def _run_checks(self, url: str, context_id: int) -> list:
+        if not self.checks:
+            return []
+        from ..checks.engine import run_checks
+        from ..checks.probe import Probe
+
+        probe = Probe(cdp=self.cdp, page=self.page, context_id=context_id, settings=self.settings, url=url,
+                      earlier_titles={u: t for u, t in self.titles.items() if u != url}, source_head=await self._source_head())
+        return await run_checks(probe, self.checks)
+
+    async def _source_head(self) -> bytes | None:
+        """The first 64 KB of the document as served, for what the DOM no longer shows."""
+        try:
+            return (await asyncio.wait_for(self.document.body(), 5))[:65536] if self.document is not None else None
+        except (PlaywrightError, asyncio.TimeoutError):
+            return None
 
 
 async def _quietly(awaitable) -> None:

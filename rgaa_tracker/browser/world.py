@@ -43,14 +43,18 @@ async def create(cdp: CDPSession) -> int:
     return int(created["executionContextId"])
 
 
-async def evaluate(cdp: CDPSession, expression: str, *, context_id: int | None, timeout_s: float) -> Any:
+async def evaluate(cdp: CDPSession, expression: str, *, context_id: int | None, timeout_s: float, stop_script: bool = False) -> Any:
     """Evaluate ``expression`` (awaiting a promise) and return its value as plain data.
 
     ``context_id`` None means the page's main world (only for reading our settle probe).
+    ``stop_script`` makes the engine itself terminate a synchronous script still running at
+    ``timeout_s`` (a check stuck in a loop must not keep the page's thread busy).
     """
     params: dict[str, Any] = {"expression": expression, "returnByValue": True, "awaitPromise": True}
     if context_id is not None:
         params["contextId"] = context_id
+    if stop_script:
+        params["timeout"] = int(timeout_s * 1000)
     try:
         answer = await asyncio.wait_for(cdp.send("Runtime.evaluate", params), timeout_s)
     except PlaywrightError as error:
@@ -64,10 +68,13 @@ async def evaluate(cdp: CDPSession, expression: str, *, context_id: int | None, 
     return (answer.get("result") or {}).get("value")
 
 
-async def call(cdp: CDPSession, function_source: str, *args: Any, context_id: int | None, timeout_s: float) -> Any:
-    """Call the function in ``function_source`` (one of our .js files) with JSON arguments."""
-    arguments = ", ".join(json.dumps(arg, ensure_ascii=True) for arg in args)
-    return await evaluate(cdp, f"({function_source.strip().rstrip(';')})({arguments})", context_id=context_id, timeout_s=timeout_s)
+async def call(cdp: CDPSession, function_source: str, *args: Any, context_id: int | None, timeout_s: float,
+               stop_script: bool = False, prefix_args: str = "") -> Any:
+    """Call the function in ``function_source`` (one of our .js files) with JSON arguments,
+    after ``prefix_args`` (a JavaScript expression list, e.g. a library object of the world)."""
+    arguments = ", ".join([*([prefix_args] if prefix_args else []), *(json.dumps(arg, ensure_ascii=True) for arg in args)])
+    return await evaluate(cdp, f"({function_source.strip().rstrip(';')})({arguments})", context_id=context_id,
+                          timeout_s=timeout_s, stop_script=stop_script)
 
 
 def _translate(error: PlaywrightError) -> Exception:

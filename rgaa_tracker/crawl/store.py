@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from .. import audit
 from ..browser import PageResult
+from ..checks import A_VERIFIER, NON_CONFORME, SOURCE, CheckResult
 from ..errors import RunAborted
 from ..models import CriterionResult, CrawlRun, Declaration, PageAudit, RuleResult
 from ..statement import footer_mention, link_role, parse_statement, statement_url
@@ -105,8 +106,8 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
     session.add(page)
     session.flush()
     if result.axe is not None:
-        statuses = audit.criteria_statuses(result.axe)
-        nodes = _nodes_per_criterion(result.axe)
+        statuses = audit.criteria_statuses(result.axe, [check.statuses() for check in result.checks])
+        nodes = _nodes_per_criterion(result.axe, result.checks)
         for number, status in statuses.items():
             if status in STORED_STATUSES:
                 session.add(CriterionResult(page_audit_id=page.id, criterion=number, status=status, nodes=nodes.get(number, 0)))
@@ -117,8 +118,18 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
                     criteria=" ".join(audit.criteria_of_tags(rule.get("tags", []))),
                     nodes=len(rule.get("nodes") or []), help=(rule.get("help") or "")[:500],
                 ))
-        page.violations_count = len(result.axe.get("violations") or [])
-        page.evidence_path = evidence or write_evidence(result.axe, audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id)
+        for check in result.checks:
+            for outcome, verdict in (("violation", NON_CONFORME), ("incomplete", A_VERIFIER)):
+                found = [f for f in check.findings if f.verdict == verdict]
+                if found:
+                    session.add(RuleResult(
+                        page_audit_id=page.id, rule=check.check.id, source=SOURCE, outcome=outcome, impact=None,
+                        criteria=" ".join(dict.fromkeys(f.test.rsplit(".", 1)[0] for f in found)),
+                        nodes=len(found), help=check.check.title[:500],
+                    ))
+        page.violations_count = len(result.axe.get("violations") or []) + sum(
+            1 for check in result.checks if any(f.verdict == NON_CONFORME for f in check.findings))
+        page.evidence_path = evidence or write_evidence(evidence_of(result), audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id)
         if role == "statement":
             record_declaration(session=session, run=run, demarche_id=target.demarche_id, url=result.final_url or result.url, text=result.text)
     run.pages_total += 1
@@ -128,12 +139,22 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
     return page
 
 
-def _nodes_per_criterion(axe_results: dict) -> dict[str, int]:
+def evidence_of(result: PageResult) -> dict:
+    """The evidence file's content: axe-core's results as it gave them, and our checks' findings
+    (selector, HTML snippet, French reason per element) under their own key."""
+    return {**result.axe, "rgaaTracker": {"checks": [check.as_json() for check in result.checks]}}
+
+
+def _nodes_per_criterion(axe_results: dict, checks: list[CheckResult]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for kind in ("violations", "incomplete"):
         for rule in axe_results.get(kind) or []:
             for number in audit.criteria_of_tags(rule.get("tags", [])):
                 counts[number] = counts.get(number, 0) + len(rule.get("nodes") or [])
+    for check in checks:
+        for finding in check.findings:
+            number = finding.test.rsplit(".", 1)[0]
+            counts[number] = counts.get(number, 0) + 1
     return counts
 
 

@@ -1,5 +1,8 @@
 """JSON API under /api/ (OpenAPI at /openapi.json). Same JSON as the CLI, same permissions as
-the pages; scripts authenticate with ``Authorization: Bearer <token>`` (``rgaa-tracker users token``)."""
+the pages; scripts authenticate with ``Authorization: Bearer <token>`` (``rgaa-tracker users token``).
+
+Routes raise the library's errors as they come; web/errors.py turns them into JSON answers
+(404, 409, 422 with every bad cell…). A route that writes commits before it returns."""
 
 from __future__ import annotations
 
@@ -11,22 +14,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from sqlmodel import Session
 
 from .. import calendar, crawl, declaration, demarche, findings, indicator
-from ..errors import ImportRejected, NotFound, TrackerError
+from ..errors import NotFound
 from ..models import Demarche, User
 from ..user import can_write
 from .common import get_session, require_user
 from .pages import read_upload
 
 router = APIRouter(prefix="/api", tags=["API"])
-
-
-def _rejected(error: ImportRejected) -> HTTPException:
-    return HTTPException(422, {"message": f"Le fichier « {error.filename} » est refusé ; rien n'a été enregistré.",
-                               "errors": [{"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in error.errors]})
-
-
-def _not_found(error: NotFound) -> HTTPException:
-    return HTTPException(404, str(error))
 
 
 @router.get("/demarches", summary="Démarches du catalogue")
@@ -37,49 +31,33 @@ def api_demarches(ministry: str | None = None, user: User = Depends(require_user
 @router.get("/indicators", summary="Indicateurs (même JSON que « rgaa-tracker indicators --json »)")
 def api_indicators(request: Request, as_of: dt.date | None = None, ministry: str | None = None,
                    user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
-    try:
-        return indicator.compute(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry).as_json(ministry)
-    except NotFound as error:
-        raise _not_found(error) from None
+    return indicator.compute(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry).as_json(ministry)
 
 
 @router.get("/declarations", summary="Déclarations d'accessibilité, avec leur provenance")
 def api_declarations(demarche_id: str | None = None, user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
-    try:
-        return [declaration.as_dict(d) for d in declaration.list_declarations(session=session, demarche_id=demarche_id)]
-    except NotFound as error:
-        raise _not_found(error) from None
+    return [declaration.as_dict(d) for d in declaration.list_declarations(session=session, demarche_id=demarche_id)]
 
 
 @router.post("/declarations", summary="Déposer des déclarations (démarches de son ministère seulement)")
 async def api_declarations_upload(request: Request, file: UploadFile, user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
-            result = declaration.import_declarations(session=session, path=path, provenance="web", source=user.email, display_name=file.filename,
-                                                     ministry=None if user.role == "admin" else user.ministry_code)
-        except ImportRejected as error:
-            raise _rejected(error) from None
-        except TrackerError as error:
-            raise HTTPException(400, str(error)) from None
+        path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
+        result = declaration.import_declarations(session=session, path=path, provenance="web", source=user.email, display_name=file.filename,
+                                                 ministry=None if user.role == "admin" else user.ministry_code)
+    session.commit()  # before answering: a failed commit is an error answer, never a 200
     return {"added": result.added, "unchanged": result.unchanged, "warnings": result.warnings}
 
 
 @router.get("/calendars/status", summary="Même JSON que « rgaa-tracker calendar status --json »")
 def api_calendar_status(request: Request, as_of: dt.date | None = None, ministry: str | None = None,
                         user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
-    try:
-        return calendar.status(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry)
-    except NotFound as error:
-        raise _not_found(error) from None
+    return calendar.status(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry)
 
 
 @router.get("/calendars/{ministry}", summary="Versions du calendrier d'un ministère")
 def api_calendar_history(ministry: str, user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
-    try:
-        versions = calendar.history(session=session, ministry=ministry)
-    except NotFound as error:
-        raise _not_found(error) from None
+    versions = calendar.history(session=session, ministry=ministry)
     return [{"version": v.id, "uploaded_at": v.uploaded_at.isoformat(), "uploaded_by": v.uploaded_by, "filename": v.filename,
              "checksum": v.checksum, "rows": v.row_count} for v in versions]
 
@@ -90,15 +68,9 @@ async def api_calendar_upload(ministry: str, request: Request, file: UploadFile,
     if not can_write(user, ministry):
         raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
-            result = calendar.import_calendar(session=session, path=path, ministry=ministry, uploaded_by=user.email, display_name=file.filename)
-        except ImportRejected as error:
-            raise _rejected(error) from None
-        except NotFound as error:
-            raise _not_found(error) from None
-        except TrackerError as error:
-            raise HTTPException(400, str(error)) from None
+        path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
+        result = calendar.import_calendar(session=session, path=path, ministry=ministry, uploaded_by=user.email, display_name=file.filename)
+    session.commit()  # before answering: a failed commit is an error answer, never a 200
     return {"version": result.version.id, "rows": result.version.row_count, "warnings": result.warnings, "changes": result.changes}
 
 
@@ -109,10 +81,7 @@ def api_runs(user: User = Depends(require_user), session: Session = Depends(get_
 
 @router.get("/runs/{run_id}", summary="Un passage et ses pages (même JSON que « rgaa-tracker runs show --json »)")
 def api_run(run_id: int, user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
-    try:
-        return crawl.run_detail(session=session, run_id=run_id)
-    except NotFound as error:
-        raise _not_found(error) from None
+    return crawl.run_detail(session=session, run_id=run_id)
 
 
 @router.get("/findings", summary="Dernier audit de chaque démarche (même JSON que « rgaa-tracker findings --json »)")
@@ -120,6 +89,6 @@ def api_findings(as_of: dt.date | None = None, demarche_id: str | None = None, u
                  session: Session = Depends(get_session)) -> list[dict]:
     ids = {demarche_id} if demarche_id else None
     if demarche_id and session.get(Demarche, demarche_id) is None:
-        raise HTTPException(404, f"Démarche inconnue : {demarche_id}")
+        raise NotFound(f"Démarche inconnue : {demarche_id}")
     latest = findings.latest_findings(session=session, as_of=as_of, demarche_ids=ids)
     return [findings.as_json(latest[d]) for d in sorted(latest)]

@@ -12,14 +12,23 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from .. import db, report
+from .. import report
 from ..models import User
 from ..user import user_for_token
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with db.session_scope(db.ensure_schema(db.engine_for(request.app.state.settings.database_url))) as session:
+    """One session per request, on the engine whose schema ``create_app`` checked once.
+
+    It never commits: FastAPI runs the code after ``yield`` once the answer has been sent, so a
+    commit there could fail behind a 200. A handler that writes calls ``session.commit()``
+    itself before returning; a failed commit then raises inside the handler and becomes an
+    error answer (web/errors.py). Here whatever was not committed is rolled back."""
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        session.close()  # rolls back an open transaction
 
 
 def current_user(request: Request, session: Session = Depends(get_session)) -> User | None:
@@ -77,7 +86,7 @@ def render(request: Request, template: str, context: dict, status_code: int = 20
     """Render a page; ``context["user"]`` is looked up from the session when a route gave none."""
     if "user" not in context:
         user_id = request.session.get("user_id")
-        with db.session_scope(db.engine_for(request.app.state.settings.database_url)) as session:
+        with Session(request.app.state.engine) as session:  # a read: nothing to commit
             context["user"] = session.get(User, user_id) if user_id else None
     html = report.environment().get_template(f"web/{template}").render(request=request, csrf=csrf_token(request), **context)
     return HTMLResponse(html, status_code=status_code)

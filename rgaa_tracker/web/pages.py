@@ -1,4 +1,7 @@
-"""Server-rendered pages, in French, for ministry leads and DINUM."""
+"""Server-rendered pages, in French, for ministry leads and DINUM.
+
+Routes raise the library's errors as they come; web/errors.py turns them into French error
+pages with the right status. A route that writes commits before it returns."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session, select
 
 from .. import calendar, chart, crawl, declaration, findings, indicator, report
-from ..errors import ImportRejected, TrackerError
+from ..errors import ImportRejected, NotFound, RowError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
 from ..user import authenticate, can_write
 from .common import check_csrf, get_session, render, require_user
@@ -43,6 +46,7 @@ def login(request: Request, email: str = Form(""), password: str = Form(""), csr
     if user is None:
         limiter.fail(key)
         return render(request, "login.html.j2", {"suite": _safe_next(suite), "error": "Adresse électronique ou mot de passe incorrect.", "user": None}, 401)
+    session.commit()  # a password hash upgraded at sign-in is stored before the answer
     limiter.reset(key)
     request.session.clear()  # a new session at sign-in: no fixation
     request.session["user_id"] = user.id
@@ -73,7 +77,7 @@ def dashboard(request: Request, user: User = Depends(require_user), session: Ses
 def ministry_page(code: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
     ministry = session.get(Ministry, code)
     if ministry is None:
-        raise HTTPException(404, f"Ministère inconnu : {code}")
+        raise NotFound(f"Ministère inconnu : {code}")
     settings = request.app.state.settings
     today = dt.date.today()
     state = indicator.compute(session=session, as_of=today, settings=settings, ministry=code)
@@ -89,7 +93,7 @@ def ministry_page(code: str, request: Request, user: User = Depends(require_user
 def demarche_page(demarche_id: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
     demarche = session.get(Demarche, demarche_id)
     if demarche is None:
-        raise HTTPException(404, f"Démarche inconnue : {demarche_id}")
+        raise NotFound(f"Démarche inconnue : {demarche_id}")
     settings = request.app.state.settings
     state = indicator.compute(session=session, as_of=dt.date.today(), settings=settings)
     runs = session.exec(select(CrawlRun).join(PageAudit, PageAudit.run_id == CrawlRun.id).where(PageAudit.demarche_id == demarche_id)
@@ -116,7 +120,7 @@ def _ministry_for(user: User, requested: str | None, session: Session) -> Minist
         return None
     ministry = session.get(Ministry, code)
     if ministry is None:
-        raise HTTPException(404, f"Ministère inconnu : {code}")
+        raise NotFound(f"Ministère inconnu : {code}")
     return ministry
 
 
@@ -138,7 +142,7 @@ async def read_upload(upload: UploadFile, limit_mb: float, folder: Path) -> Path
     """The uploaded file on disk, refused past the size limit before it is all read."""
     suffix = Path(upload.filename or "").suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        raise TrackerError("Format de fichier non pris en charge : envoyez un fichier CSV, XLSX ou ODS.")
+        raise ImportRejected(Path(upload.filename or "").name, [RowError(None, None, suffix or None, "format de fichier non pris en charge : envoyez un fichier CSV, XLSX ou ODS")])
     limit = int(limit_mb * 1024 * 1024)
     path = folder / f"envoi{suffix}"
     size = 0
@@ -165,15 +169,19 @@ async def calendar_upload(request: Request, fichier: UploadFile, ministere: str 
             result = calendar.import_calendar(session=session, path=path, ministry=ministry.code, uploaded_by=user.email,
                                               display_name=Path(fichier.filename or "calendrier").name[:200])
         except ImportRejected as rejected:
+            # Not an error page: the form again, with every bad cell above it, so the lead fixes
+            # the file and uploads it from here (same 422 as the error boundary would give).
             session.rollback()
             return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, errors=rejected), 422)
-        except TrackerError as error:
-            session.rollback()
-            return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, errors=ImportRejected(fichier.filename or "", []), message=str(error)), 422)
         kept = Path("calendars") / "uploads" / ministry.code
         kept.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, kept / f"v{result.version.id}{path.suffix}")  # the file as received, kept with its version
-    session.commit()
+        copy = kept / f"v{result.version.id}{path.suffix}"
+        shutil.copy(path, copy)  # the file as received, kept with its version
+    try:
+        session.commit()  # before answering: a failed commit is an error answer, never a 200
+    except BaseException:
+        copy.unlink(missing_ok=True)  # no version, no file
+        raise
     return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, result=result))
 
 

@@ -1,0 +1,47 @@
+"""What a check may use on a settled page: the protocol session, the isolated world, the page
+for keyboard and viewport, and what the démarche's earlier pages were."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from playwright.async_api import CDPSession, Page
+
+from ..browser import world
+from ..settings import Settings
+
+LIB = "globalThis.__rgaaCheckLib"
+
+
+@cache
+def check_script(name: str) -> str:
+    return resources.files("rgaa_tracker.checks").joinpath("js", f"{name}.js").read_text("utf-8")
+
+
+@dataclass
+class Probe:
+    cdp: CDPSession
+    page: Page
+    context_id: int
+    settings: Settings
+    url: str
+    # Titles of the pages of this démarche audited before this one (URL → title), for 8.6.1.
+    earlier_titles: dict[str, str] = field(default_factory=dict)
+    # The first bytes of the document as served (None when unavailable), for what the DOM hides.
+    source_head: bytes | None = None
+
+    async def load_lib(self) -> None:
+        await world.evaluate(self.cdp, check_script("_lib"), context_id=self.context_id, timeout_s=self.settings.checks.timeout_s)
+
+    async def call(self, script_name: str, *args: Any) -> Any:
+        """Run ``checks/js/<script_name>.js`` (a function of the library and ``args``)."""
+        return await world.call(self.cdp, check_script(script_name), *args, context_id=self.context_id,
+                                timeout_s=self.settings.checks.timeout_s, stop_script=True, prefix_args=LIB)
+
+    async def refresh_world(self) -> None:
+        """A fresh isolated world (after the page changed documents) with the library loaded."""
+        self.context_id = await world.create(self.cdp)
+        await self.load_lib()
