@@ -3,7 +3,8 @@
 #   make test   install everything, then run the test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PYTEST_ARGS ?=
+# Two workers on the standard 2-core machine; a module stays on one worker (its served site, its browser).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: demo test install browser clean docs
 

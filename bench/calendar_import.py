@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rgaa_tracker import calendar, db  # noqa: E402
+from rgaa_tracker import remediation, db  # noqa: E402
 from rgaa_tracker.models import Demarche, Ministry  # noqa: E402
 
 
@@ -37,18 +37,18 @@ def main() -> None:
             session.add_all([Demarche(id=f"b{i:05d}", titre=f"Démarche {i}", ministry_code="MBENCH", url=f"http://127.0.0.1/{i}") for i in range(count)])
         workbook = Workbook(write_only=True)
         ws = workbook.create_sheet("Calendrier")
-        ws.append(calendar.TEMPLATE_HEADER)
+        ws.append(remediation.TEMPLATE_HEADER)
         start = dt.date(2026, 1, 5)
         for i in range(count):
-            for k, step in enumerate(calendar.STEPS):
-                ws.append([f"b{i:05d}", f"Démarche {i}", calendar.STEP_LABELS[step], start + dt.timedelta(days=30 * k + i % 20),
+            for k, step in enumerate(remediation.STEPS):
+                ws.append([f"b{i:05d}", f"Démarche {i}", remediation.STEP_LABELS[step], start + dt.timedelta(days=30 * k + i % 20),
                            None, 80 if step == "declaration" else None, "jalon généré"])
         path = Path(tmp) / "calendrier.xlsx"
         workbook.save(path)
         print(f"file: {path.stat().st_size / 1e6:.2f} MB, {count * 4} rows, database {url.split(':')[0]}")
         started = time.perf_counter()
         with db.session_scope(engine) as session:
-            result = calendar.import_calendar(session=session, path=path, ministry="MBENCH", uploaded_by="bench")
+            result = remediation.import_calendar(session=session, path=path, ministry="MBENCH", uploaded_by="bench")
         elapsed = time.perf_counter() - started
         print(f"import: {result.version.row_count} milestones in {elapsed:.2f} s")
 

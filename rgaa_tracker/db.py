@@ -34,6 +34,14 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "checkin")
+        def _end_failed_transaction(dbapi_connection, _record):  # noqa: ANN001
+            # A COMMIT that SQLite refuses (deferred foreign key, busy) leaves its transaction
+            # open, write lock held; SQLAlchemy counts it as ended and pools the connection
+            # without a ROLLBACK, so the next user would write inside it. End it here.
+            if dbapi_connection is not None and dbapi_connection.in_transaction:
+                dbapi_connection.rollback()
+
         return engine
     return create_engine(url, pool_pre_ping=True)
 

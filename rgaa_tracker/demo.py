@@ -21,14 +21,32 @@ MINISTRIES = {
     "MININT": "Ministère de l'Intérieur",
     "MSS": "Ministère des Solidarités et de la Santé",
 }
-# Defect → (what the page does wrong, the RGAA criterion or axe rule expected to catch it).
+
+
+@dataclass(frozen=True)
+class Defect:
+    """What a demo page does wrong and what must find it: the RGAA criterion, with which status,
+    and the axe-core rule or our own check behind it (source "axe" or "rgaa-tracker")."""
+
+    description: str
+    criterion: str
+    rule: str
+    source: str = "axe"
+    status: str = "non_conforme"
+
+
 DEFECTS = {
-    "alt": ("image informative sans alternative textuelle", "1.1"),
-    "label": ("champ de formulaire sans étiquette", "11.1"),
-    "contrast": ("texte gris clair sur fond blanc", "3.2"),
-    "lang": ("langue de la page absente", "8.3"),
-    "empty_link": ("lien sans intitulé", "6.2"),
-    "heading_order": ("titres qui sautent des niveaux", "heading-order"),
+    "alt": Defect("image informative sans alternative textuelle", "1.1", "image-alt"),
+    "label": Defect("champ de formulaire sans étiquette", "11.1", "label"),
+    "contrast": Defect("texte gris clair sur fond blanc", "3.2", "color-contrast"),
+    "lang": Defect("langue de la page absente", "8.3", "html-has-lang"),
+    "empty_link": Defect("lien sans intitulé", "6.2", "link-name"),
+    # The RGAA allows skipped heading levels when the hierarchy stays relevant: a person decides.
+    "heading_order": Defect("titres qui sautent des niveaux", "9.1", "heading-order", status="a_verifier"),
+    # Defects axe-core does not see: only our own checks find them.
+    "radio_group": Defect("boutons radio ni regroupés ni légendés", "11.5", "field_groups", source="rgaa-tracker"),
+    "duplicate_id": Defect("identifiant utilisé deux fois dans la page", "8.2", "markup", source="rgaa-tracker"),
+    "doctype": Defect("type de document (doctype) absent", "8.1", "doctype", source="rgaa-tracker"),
 }
 _LOGO = (
     "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='120' height='40'%3E"
@@ -50,10 +68,10 @@ class DemoDemarche:
 
 CATALOGUE = (
     DemoDemarche("impots-declaration", "Déclarer ses revenus", "MEF", 39_000_000, (), "totalement", 100.0),
-    DemoDemarche("douane-dedouanement", "Dédouaner une marchandise", "MEF", 1_200_000, ("contrast",), "partiellement", 81.5),
-    DemoDemarche("amende-paiement", "Payer une amende", "MEF", 15_000_000, ("label",), "partiellement", 62.0),
+    DemoDemarche("douane-dedouanement", "Dédouaner une marchandise", "MEF", 1_200_000, ("contrast", "duplicate_id"), "partiellement", 81.5),
+    DemoDemarche("amende-paiement", "Payer une amende", "MEF", 15_000_000, ("label", "radio_group"), "partiellement", 62.0),
     DemoDemarche("permis-conduire", "Demander un permis de conduire", "MININT", 2_500_000, ("alt",), "partiellement", 76.0),
-    DemoDemarche("carte-grise", "Immatriculer un véhicule", "MININT", 6_000_000, ("lang", "empty_link"), "non", 35.0),
+    DemoDemarche("carte-grise", "Immatriculer un véhicule", "MININT", 6_000_000, ("lang", "empty_link", "doctype"), "non", 35.0),
     DemoDemarche("passeport", "Demander un passeport", "MININT", 3_000_000, (), "partiellement", 88.0),
     DemoDemarche("rsa-demande", "Demander le RSA", "MSS", 800_000, ("heading_order", "alt"), "non", None),
     DemoDemarche("prime-activite", "Demander la prime d'activité", "MSS", 5_000_000, ("empty_link", "contrast", "label"), "partiellement", 55.0),
@@ -68,11 +86,11 @@ footer li{display:inline;margin-right:1rem}label{display:block;margin-top:.5rem}
 """
 
 
-def _layout(demarche: DemoDemarche, title: str, body: str, *, lang: bool = True) -> str:
+def _layout(demarche: DemoDemarche, title: str, body: str, *, lang: bool = True, doctype: bool = True) -> str:
     ministry = html.escape(MINISTRIES[demarche.ministry])
     lang_attr = ' lang="fr"' if lang else ""
     base = f"/{demarche.id}/"
-    return f"""<!DOCTYPE html>
+    return f"""{"<!DOCTYPE html>" if doctype else ""}
 <html{lang_attr}>
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} — {ministry}</title><style>{_STYLE}</style></head>
@@ -100,21 +118,32 @@ def start_page(demarche: DemoDemarche) -> str:
     titre = html.escape(demarche.titre)
     section = "<h4>Pièces justificatives</h4>" if "heading_order" in d else "<h2>Pièces justificatives</h2>"
     logo = f'<img src="{_LOGO}" width="120" height="40">' if "alt" in d else f'<img src="{_LOGO}" width="120" height="40" alt="Formulaire en ligne">'
-    field = '<p>Votre nom</p><input type="text" name="nom">' if "label" in d else '<label for="nom">Votre nom</label><input type="text" id="nom" name="nom" autocomplete="family-name">'
-    contrast = '<p style="color:#bbbbbb;background:#ffffff">Délai de traitement : 15 jours ouvrés.</p>' if "contrast" in d else "<p>Délai de traitement : 15 jours ouvrés.</p>"
+    field = '<p>Votre nom</p><input type="text" name="nom" autocomplete="family-name">' if "label" in d else '<label for="nom">Votre nom</label><input type="text" id="nom" name="nom" autocomplete="family-name">'
+    # An id given twice, to plain paragraphs no ARIA attribute refers to: axe-core does not look.
+    delay_id = ' id="delai"' if "duplicate_id" in d else ""
+    style = ' style="color:#bbbbbb;background:#ffffff"' if "contrast" in d else ""
+    contrast = f"<p{delay_id}{style}>Délai de traitement : 15 jours ouvrés.</p>"
+    notice = f"<p{delay_id}>Pensez à préparer vos pièces avant de commencer.</p>" if "duplicate_id" in d else ""
     empty = f'<p><a href="/{demarche.id}/aide.html"><span class="icone"></span></a></p>' if "empty_link" in d else ""
+    # Same-name radio buttons are one group: a fieldset with its legend, or (defect) loose.
+    choices = ('<input type="radio" id="pour-soi" name="pour" value="soi"><label for="pour-soi">Pour vous-même</label>'
+               '<input type="radio" id="pour-autre" name="pour" value="autre"><label for="pour-autre">Pour une autre personne</label>')
+    question = "Vous faites la démarche :"
+    radios = f"<p>{question}</p>{choices}" if "radio_group" in d else f"<fieldset><legend>{question}</legend>{choices}</fieldset>"
     body = f"""<h1>{titre}</h1>
 {logo}
 <p>Faites votre démarche en ligne, en quelques minutes.</p>
 {contrast}
+{notice}
 {section}
 <ul><li>Une pièce d'identité</li><li>Un justificatif de domicile</li></ul>
 {empty}
 <form action="/{demarche.id}/" method="get">
+{radios}
 {field}
 <button type="submit">Continuer</button>
 </form>"""
-    return _layout(demarche, demarche.titre, body, lang="lang" not in d)
+    return _layout(demarche, demarche.titre, body, lang="lang" not in d, doctype="doctype" not in d)
 
 
 def statement_page(demarche: DemoDemarche) -> str:
@@ -140,7 +169,8 @@ def simple_page(demarche: DemoDemarche, title: str, text: str) -> str:
 
 def site_pages() -> dict[str, str]:
     """URL path → HTML of the whole demo site."""
-    pages = {"/": "<!DOCTYPE html><html lang=\"fr\"><head><title>Démarches de démonstration</title></head><body><main><h1>Démonstration</h1></main></body></html>"}
+    pages = {"/": "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Démarches de démonstration</title></head><body>"
+                  "<header><p>rgaa-tracker</p></header><main><h1>Démonstration</h1></main><footer><p>Démarches fictives.</p></footer></body></html>"}
     for demarche in CATALOGUE:
         base = f"/{demarche.id}/"
         pages[base] = start_page(demarche)

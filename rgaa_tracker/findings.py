@@ -42,7 +42,7 @@ class RuleFinding:
 
     @property
     def status(self) -> str:
-        return OUTCOME_STATUS.get(self.outcome, audit.A_VERIFIER)
+        return audit.row_status(self.source, self.rule, self.outcome)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
-from . import audit, calendar, chart, indicator, spreadsheet
+from . import audit, remediation, chart, indicator, spreadsheet
 from . import findings as findings_model
 from .models import CrawlRun, Demarche, Ministry, PageAudit, Report, utcnow
 from .rgaa import criteria, criterion_sort_key
@@ -49,7 +49,7 @@ ERROR_LABELS = {
     "too_large": "Page trop volumineuse", "tls": "Erreur TLS", "invalid_url": "Adresse invalide",
     "empty_response": "Réponse vide", "browser_error": "Autre erreur du navigateur",
     "not_html": "Réponse qui n'est pas une page HTML", "no_content": "Réponse sans contenu",
-    "internal_error": "Erreur interne de rgaa-tracker",
+    "internal_error": "Erreur interne de rgaa-tracker", "aborted": "Chargement interrompu",
 }
 
 
@@ -108,7 +108,7 @@ def _crawl_health(session: Session, since: dt.date | None, as_of: dt.date, run: 
 def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None, settings: Settings) -> dict:
     now = indicator.compute(session=session, as_of=as_of, settings=settings)
     before = indicator.compute(session=session, as_of=since, settings=settings) if since else None
-    plans = {m["code"]: m for m in calendar.status(session=session, as_of=as_of, settings=settings, state=now)["ministries"]}
+    plans = {m["code"]: m for m in remediation.status(session=session, as_of=as_of, settings=settings, state=now)["ministries"]}
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
     ministries = [
         {"code": code, "name": names.get(code, code), "counts": counts,
@@ -168,7 +168,7 @@ def environment() -> Environment:
     env.filters.update(date_fr=lambda d: d.strftime("%d/%m/%Y") if d else "—", pct=_pct, points=_points,
                        datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—")
     env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS, run_status_labels=RUN_STATUS_LABELS,
-                       step_labels=calendar.STEP_LABELS, error_labels=ERROR_LABELS)
+                       step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS)
     return env
 
 

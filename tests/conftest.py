@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from rgaa_tracker import db
 from rgaa_tracker.settings import get_settings
@@ -40,8 +40,29 @@ def site_url():
     server.server_close()
 
 
-POSTGRES_URL = os.environ.get("RGAA_TRACKER_TEST_POSTGRES_URL")
-DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+BASE_POSTGRES_URL = os.environ.get("RGAA_TRACKER_TEST_POSTGRES_URL")
+DATABASES = ["sqlite", "postgresql"] if BASE_POSTGRES_URL else ["sqlite"]
+
+
+def worker_postgres_url(base: str | None) -> str | None:
+    """Each pytest-xdist worker gets a database of its own (``<name>_gw0``…), created on first use:
+    the tests reset their schema, and two workers must not reset each other's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not base or not worker:
+        return base
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = worker_postgres_url(BASE_POSTGRES_URL)
+if POSTGRES_URL:
+    os.environ["RGAA_TRACKER_TEST_POSTGRES_URL"] = POSTGRES_URL  # subprocesses of this worker use its database
 
 
 def reset_postgres(url: str) -> None:

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session
 
-from rgaa_tracker import calendar
+from rgaa_tracker import remediation
 from rgaa_tracker.errors import ImportRejected, NotFound
 from rgaa_tracker.settings import get_settings
 
@@ -34,7 +34,7 @@ def catalogue(engine, tmp_path):
 
 def upload(engine, path, ministry="MSS", when=UPLOAD):
     with Session(engine, expire_on_commit=False) as session:
-        result = calendar.import_calendar(session=session, path=path, ministry=ministry, uploaded_at=when, uploaded_by="test")
+        result = remediation.import_calendar(session=session, path=path, ministry=ministry, uploaded_at=when, uploaded_by="test")
         session.commit()
         return result
 
@@ -55,8 +55,8 @@ def test_good_file_in_every_format_becomes_a_version(catalogue, tmp_path, kind):
     result = upload(catalogue, path)
     assert result.version.row_count == 4
     with Session(catalogue) as session:
-        stored = {m.etape: m for m in calendar.milestones_of(session=session, version=result.version)}
-    assert set(stored) == set(calendar.STEPS)
+        stored = {m.etape: m for m in remediation.milestones_of(session=session, version=result.version)}
+    assert set(stored) == set(remediation.STEPS)
     assert stored["audit"].date_prevue == dt.date(2022, 1, 15) and stored["audit"].date_realisee == dt.date(2022, 1, 20)
     assert stored["declaration"].taux_cible == 80.0
     assert stored["corrections"].commentaire == "réunion reportée à l'été"
@@ -128,7 +128,7 @@ def test_extra_columns_are_ignored_with_a_warning_and_formulas_stay_text(catalog
     result = upload(catalogue, tmp_path / "c.xlsx")
     assert "colonne « Budget » ignorée (inconnue)" in result.warnings
     with Session(catalogue) as session:
-        comments = [m.commentaire for m in calendar.milestones_of(session=session, version=result.version)]
+        comments = [m.commentaire for m in remediation.milestones_of(session=session, version=result.version)]
     assert comments == ['=HYPERLINK("http://evil.example","clic")', "@SOMME(A1:A2)"]
 
 
@@ -142,10 +142,10 @@ def test_slippage_over_three_uploads_and_history(catalogue, tmp_path):
     assert second.changes["moved"] == ["rsa — Publication de la déclaration : 01/06/2022 → 01/09/2022"]
     upload(catalogue, version("2022-12-15", audit_date="2022-01-10"), when=dt.datetime(2022, 5, 1, tzinfo=dt.UTC))
     with Session(catalogue) as session:
-        data = calendar.status(session=session, as_of=dt.date(2022, 6, 1), settings=get_settings(), ministry="MSS")
-        assert [v.row_count for v in calendar.history(session=session, ministry="MSS")] == [2, 2, 2]
+        data = remediation.status(session=session, as_of=dt.date(2022, 6, 1), settings=get_settings(), ministry="MSS")
+        assert [v.row_count for v in remediation.history(session=session, ministry="MSS")] == [2, 2, 2]
         # as of a date between uploads, only the versions uploaded by then count
-        earlier = calendar.status(session=session, as_of=dt.date(2022, 3, 15), settings=get_settings(), ministry="MSS")
+        earlier = remediation.status(session=session, as_of=dt.date(2022, 3, 15), settings=get_settings(), ministry="MSS")
     slipped = data["ministries"][0]["slipped"]
     assert slipped == [{"demarche_id": "rsa", "etape": "declaration", "first_planned": "2022-06-01", "latest_planned": "2022-12-15", "days": 197}]
     assert earlier["ministries"][0]["slipped"][0]["latest_planned"] == "2022-09-01"
@@ -159,7 +159,7 @@ def test_coverage_and_projection_crossing_the_target(catalogue, tmp_path):
 
     def projection():
         with Session(catalogue) as session:
-            return calendar.status(session=session, as_of=as_of, settings=get_settings())
+            return remediation.status(session=session, as_of=as_of, settings=get_settings())
 
     data = projection()
     mss = next(m for m in data["ministries"] if m["code"] == "MSS")
@@ -181,7 +181,7 @@ def test_coverage_and_projection_crossing_the_target(catalogue, tmp_path):
 def test_template_lists_the_ministry_and_round_trips(catalogue, tmp_path, suffix):
     path = tmp_path / f"modele{suffix}"
     with Session(catalogue) as session:
-        calendar.write_template(session=session, path=path, ministry="MSS")
+        remediation.write_template(session=session, path=path, ministry="MSS")
     with pytest.raises(ImportRejected) as caught:  # unfilled: nothing planned
         upload(catalogue, path)
     assert "aucun jalon" in str(caught.value)

@@ -58,6 +58,7 @@ def test_a_bug_of_ours_prints_one_french_line_and_logs_the_traceback(tmp_path, m
     from typer.testing import CliRunner
 
     from rgaa_tracker import cli
+    from rgaa_tracker.cli import crawl as crawl_commands
     from rgaa_tracker.settings import get_settings
 
     def broken(url):
@@ -66,7 +67,7 @@ def test_a_bug_of_ours_prints_one_french_line_and_logs_the_traceback(tmp_path, m
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RGAA_TRACKER_LOG_FILE", str(tmp_path / "journal.log"))
     get_settings.cache_clear()
-    monkeypatch.setattr(cli, "_audit_once", broken)
+    monkeypatch.setattr(crawl_commands, "_audit_once", broken)
     cli.log_to_file()
     logger = logging.getLogger("rgaa_tracker")
     try:
@@ -111,7 +112,7 @@ def test_import_crawl_report_end_to_end(tmp_path, database_url, site_url):
     shown = json.loads(run_cli("runs", "show", "1", "--json", cwd=tmp_path, database_url=database_url).stdout)
     assert set(shown) == {"id", "status", "started_at", "finished_at", "pages"}
     start = next(p for p in shown["pages"] if p["role"] == "start")
-    assert set(start) == {"demarche_id", "url", "role", "http_status", "error_code", "error", "non_conformes"}
+    assert set(start) == {"demarche_id", "url", "role", "http_status", "error_code", "error", "non_conformes", "notes"}
     assert start["non_conformes"] == ["11.1"] and start["http_status"] == 200
     assert {p["role"] for p in shown["pages"]} <= {"start", "statement", "legal", "contact", "sitemap", "help"}
     missing = run_cli("runs", "show", "99", cwd=tmp_path, database_url=database_url)

@@ -6,7 +6,7 @@ import time
 
 from sqlmodel import Session, select
 
-from rgaa_tracker import calendar
+from rgaa_tracker import remediation
 from rgaa_tracker.crawl import run_crawl
 from rgaa_tracker.models import CalendarVersion, PageAudit
 
@@ -34,7 +34,7 @@ def test_calendar_upload_during_a_crawl(engine, settings, tmp_path, site_url):
     uploads = 0
     while thread.is_alive() and uploads < 5:  # several uploads interleaved with the crawl's commits
         with Session(engine) as session:
-            calendar.import_calendar(session=session, path=write_csv(tmp_path / f"c{uploads}.csv", header, rows), ministry="MEF",
+            remediation.import_calendar(session=session, path=write_csv(tmp_path / f"c{uploads}.csv", header, rows), ministry="MEF",
                                      uploaded_at=dt.datetime.now(dt.UTC))
             session.commit()
         uploads += 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from rgaa_tracker import calendar, indicator, report
+from rgaa_tracker import remediation, indicator, report
 from rgaa_tracker.settings import get_settings
 
 from .factories import add_crawl, add_declaration, add_demarches, write_csv
@@ -37,7 +37,7 @@ def programme(engine, tmp_path):
     with Session(engine, expire_on_commit=False) as session:
         for when, planned in ((dt.datetime(2022, 1, 5, tzinfo=dt.UTC), "2022-09-01"), (dt.datetime(2022, 5, 5, tzinfo=dt.UTC), "2022-11-15")):
             path = write_csv(tmp_path / f"cal-{planned}.csv", header, [["rsa", "declaration", planned, "", "80", ""]])
-            calendar.import_calendar(session=session, path=path, ministry="MSS", uploaded_at=when)
+            remediation.import_calendar(session=session, path=path, ministry="MSS", uploaded_at=when)
         session.commit()
     return engine
 

@@ -147,7 +147,8 @@ def test_script_in_a_title_is_shown_as_text(server, browser):
 
 
 PAGES = ["/", "/ministeres/MEF", "/demarches/impots", "/demarches/piege", "/calendrier", "/calendrier?ministere=MININT",
-         "/rapports", "/passages", "/page-qui-n-existe-pas"]
+         "/rapports", "/passages",
+         "/page-qui-n-existe-pas", "/demarches/demarche-inconnue", "/preuves/pas-un-nombre"]  # error pages: 404, 404, 422
 
 
 def test_every_page_passes_our_own_axe_audit(server, browser):

@@ -9,14 +9,14 @@ import asyncio
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-TRANSIENT = {"timeout", "connection_refused", "connection_reset", "empty_response", "crash", "browser_error"}
+TRANSIENT = {"timeout", "connection_refused", "connection_reset", "empty_response", "crash", "browser_error", "aborted"}
 TRANSIENT_HTTP = {429, 502, 503, 504}
 _ERRORS = (
     ("ERR_CONNECTION_REFUSED", "connection_refused", "connexion refusée par le serveur"),
     ("ERR_NAME_NOT_RESOLVED", "dns", "nom de domaine introuvable"),
     ("ERR_TOO_MANY_REDIRECTS", "redirect_loop", "trop de redirections (boucle)"),
     ("Download is starting", "download", "l'adresse déclenche un téléchargement au lieu d'afficher une page"),
-    ("ERR_ABORTED", "download", "chargement interrompu : l'adresse déclenche probablement un téléchargement"),
+    ("ERR_ABORTED", "aborted", "chargement interrompu avant la fin"),
     ("ERR_CONNECTION_RESET", "connection_reset", "connexion interrompue par le serveur"),
     ("ERR_CONNECTION_CLOSED", "connection_reset", "connexion fermée par le serveur"),
     ("ERR_EMPTY_RESPONSE", "empty_response", "le serveur n'a rien répondu"),

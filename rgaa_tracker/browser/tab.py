@@ -183,8 +183,8 @@ class Tab:
                 await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "Aborted"})
             else:
                 await cdp.send("Fetch.continueRequest", {"requestId": request_id})
-        except PlaywrightError:
-            pass  # the page or the tab is gone
+        except Exception:  # noqa: BLE001 — the page or the tab is gone
+            pass
 
     def _notes(self) -> list[str]:
         notes = []
@@ -347,9 +347,10 @@ class Tab:
 
 
 async def _quietly(awaitable) -> None:
+    """Answering a dialog or closing a popup of a page that may be gone: nothing to report."""
     try:
         await awaitable
-    except PlaywrightError:
+    except Exception:  # noqa: BLE001 — the page, the context or the browser closed meanwhile
         pass
 
 

@@ -115,7 +115,7 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
             for rule in result.axe.get(kind) or []:
                 session.add(RuleResult(
                     page_audit_id=page.id, rule=rule["id"], outcome=outcome, impact=rule.get("impact"),
-                    criteria=" ".join(audit.criteria_of_tags(rule.get("tags", []))),
+                    criteria=" ".join(audit.rule_criteria(rule, kind)),
                     nodes=len(rule.get("nodes") or []), help=(rule.get("help") or "")[:500],
                 ))
         for check in result.checks:

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from sqlmodel import Session
 
-from .. import calendar, crawl, declaration, demarche, findings, indicator
+from .. import crawl, declaration, demarche, findings, indicator, remediation, serialize
 from ..errors import NotFound
 from ..models import Demarche, User
 from ..user import can_write
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api", tags=["API"])
 
 @router.get("/demarches", summary="Démarches du catalogue")
 def api_demarches(ministry: str | None = None, user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
-    return [d.model_dump(mode="json", exclude={"updated_at"}) for d in demarche.list_demarches(session=session, ministry=ministry)]
+    return [serialize.demarche(d) for d in demarche.list_demarches(session=session, ministry=ministry)]
 
 
 @router.get("/indicators", summary="Indicateurs (même JSON que « rgaa-tracker indicators --json »)")
@@ -52,14 +52,12 @@ async def api_declarations_upload(request: Request, file: UploadFile, user: User
 @router.get("/calendars/status", summary="Même JSON que « rgaa-tracker calendar status --json »")
 def api_calendar_status(request: Request, as_of: dt.date | None = None, ministry: str | None = None,
                         user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
-    return calendar.status(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry)
+    return remediation.status(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry)
 
 
 @router.get("/calendars/{ministry}", summary="Versions du calendrier d'un ministère")
 def api_calendar_history(ministry: str, user: User = Depends(require_user), session: Session = Depends(get_session)) -> list[dict]:
-    versions = calendar.history(session=session, ministry=ministry)
-    return [{"version": v.id, "uploaded_at": v.uploaded_at.isoformat(), "uploaded_by": v.uploaded_by, "filename": v.filename,
-             "checksum": v.checksum, "rows": v.row_count} for v in versions]
+    return [serialize.calendar_version(v) for v in remediation.history(session=session, ministry=ministry)]
 
 
 @router.post("/calendars/{ministry}", summary="Déposer une nouvelle version du calendrier de son ministère")
@@ -69,7 +67,7 @@ async def api_calendar_upload(ministry: str, request: Request, file: UploadFile,
         raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")
     with tempfile.TemporaryDirectory() as tmp:
         path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
-        result = calendar.import_calendar(session=session, path=path, ministry=ministry, uploaded_by=user.email, display_name=file.filename)
+        result = remediation.import_calendar(session=session, path=path, ministry=ministry, uploaded_by=user.email, display_name=file.filename)
     session.commit()  # before answering: a failed commit is an error answer, never a 200
     return {"version": result.version.id, "rows": result.version.row_count, "warnings": result.warnings, "changes": result.changes}
 
@@ -91,4 +89,4 @@ def api_findings(as_of: dt.date | None = None, demarche_id: str | None = None, u
     if demarche_id and session.get(Demarche, demarche_id) is None:
         raise NotFound(f"Démarche inconnue : {demarche_id}")
     latest = findings.latest_findings(session=session, as_of=as_of, demarche_ids=ids)
-    return [findings.as_json(latest[d]) for d in sorted(latest)]
+    return [serialize.findings(latest[d]) for d in sorted(latest)]

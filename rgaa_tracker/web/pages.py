@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session, select
 
-from .. import calendar, chart, crawl, declaration, findings, indicator, report
+from .. import remediation, chart, crawl, declaration, findings, indicator, report
 from ..errors import ImportRejected, NotFound, RowError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
 from ..user import authenticate, can_write
@@ -81,12 +81,12 @@ def ministry_page(code: str, request: Request, user: User = Depends(require_user
     settings = request.app.state.settings
     today = dt.date.today()
     state = indicator.compute(session=session, as_of=today, settings=settings, ministry=code)
-    plan = calendar.status(session=session, as_of=today, settings=settings, ministry=code, state=state)["ministries"][0]
+    plan = remediation.status(session=session, as_of=today, settings=settings, ministry=code, state=state)["ministries"][0]
     demarches = session.exec(select(Demarche).where(Demarche.ministry_code == code).order_by(Demarche.id)).all()
     return render(request, "ministry.html.j2", {
         "user": user, "ministry": ministry, "demarches": demarches, "statuses": state.statuses, "counts": state.ministries.get(code),
-        "questionable": set(state.questionable), "plan": plan, "versions": calendar.history(session=session, ministry=code)[::-1],
-        "step_labels": calendar.STEP_LABELS, "can_write": can_write(user, code)})
+        "questionable": set(state.questionable), "plan": plan, "versions": remediation.history(session=session, ministry=code)[::-1],
+        "step_labels": remediation.STEP_LABELS, "can_write": can_write(user, code)})
 
 
 @router.get("/demarches/{demarche_id}")
@@ -132,10 +132,10 @@ def calendar_form(request: Request, ministere: str | None = None, user: User = D
 
 def _calendar_context(session: Session, user: User, ministry: Ministry | None, **extra) -> dict:
     ministries = session.exec(select(Ministry).order_by(Ministry.code)).all()
-    versions = calendar.history(session=session, ministry=ministry.code)[::-1] if ministry else []
+    versions = remediation.history(session=session, ministry=ministry.code)[::-1] if ministry else []
     return {"user": user, "ministry": ministry, "ministries": ministries, "versions": versions,
             "can_write": bool(ministry) and can_write(user, ministry.code), "errors": None, "result": None,
-            "step_labels": calendar.STEP_LABELS, **extra}
+            "step_labels": remediation.STEP_LABELS, **extra}
 
 
 async def read_upload(upload: UploadFile, limit_mb: float, folder: Path) -> Path:
@@ -166,7 +166,7 @@ async def calendar_upload(request: Request, fichier: UploadFile, ministere: str 
     with tempfile.TemporaryDirectory() as tmp:
         try:
             path = await read_upload(fichier, settings.web.max_upload_mb, Path(tmp))
-            result = calendar.import_calendar(session=session, path=path, ministry=ministry.code, uploaded_by=user.email,
+            result = remediation.import_calendar(session=session, path=path, ministry=ministry.code, uploaded_by=user.email,
                                               display_name=Path(fichier.filename or "calendrier").name[:200])
         except ImportRejected as rejected:
             # Not an error page: the form again, with every bad cell above it, so the lead fixes
@@ -193,7 +193,7 @@ def calendar_template(fmt: str, request: Request, ministere: str | None = None, 
     ministry = _ministry_for(user, ministere, session)
     folder = Path(tempfile.mkdtemp(prefix="modele-"))
     name = f"modele-calendrier{'-' + ministry.code if ministry else ''}.{fmt}"
-    path = calendar.write_template(session=session, path=folder / name, ministry=ministry.code if ministry else None)
+    path = remediation.write_template(session=session, path=folder / name, ministry=ministry.code if ministry else None)
     return FileResponse(path, filename=name)
 
 

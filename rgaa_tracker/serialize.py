@@ -1,0 +1,19 @@
+"""The JSON of every object both the command line and the API show (SPEC §6): one function per
+object, so ``rgaa-tracker … --json`` and ``/api/…`` cannot drift apart. Keys are the contract's;
+extend them, never rename them.
+"""
+
+from __future__ import annotations
+
+from .declaration import as_dict as declaration  # noqa: F401 — the declarations' JSON lives with them
+from .findings import as_json as findings  # noqa: F401
+from .models import CalendarVersion, Demarche
+
+
+def demarche(row: Demarche) -> dict:
+    return row.model_dump(mode="json", exclude={"updated_at"})
+
+
+def calendar_version(version: CalendarVersion) -> dict:
+    return {"version": version.id, "uploaded_at": version.uploaded_at.isoformat(), "uploaded_by": version.uploaded_by,
+            "filename": version.filename, "checksum": version.checksum, "rows": version.row_count}
