@@ -109,6 +109,7 @@ class Tab:
         self.crashed = False
         self.frozen = False  # after settling, the page may no longer navigate away
         self.dialogs: Counter[tuple[str, str]] = Counter()
+        self.popups = 0
         self.events: list[str] = []
         self.document: Response | None = None
 
@@ -158,6 +159,7 @@ class Tab:
         if self.page is None or popup is self.page:
             return  # our own tab, announced while it opens
         self.events.append("la page a ouvert une fenêtre surgissante : fermée")
+        self.popups += 1
         asyncio.ensure_future(_quietly(popup.close()))
 
     def _on_response(self, response: Response) -> None:
@@ -203,7 +205,7 @@ class Tab:
         result = PageResult(url=url)
         if web_url(url) is None:
             return result.fail("invalid_url", "adresse refusée : seules les adresses web (http ou https) valides sont auditées")
-        self.dialogs, self.events, self.document, self.frozen = Counter(), [], None, False
+        self.dialogs, self.events, self.document, self.frozen, self.popups = Counter(), [], None, False, 0
         budget = self.settings.crawl.page_budget_s
         try:
             async with asyncio.timeout(budget):
@@ -327,6 +329,8 @@ class Tab:
                 self.events.append(f"test rgaa-tracker « {check.check.id} » non exécuté : {check.error}")
         result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
         self.titles[result.url] = facts.title
+        if result.final_url:  # a start page that redirected is the same page under its final address
+            self.titles[result.final_url] = facts.title
 
     async def _run_checks(self, url: str, context_id: int) -> list:
         if not self.checks:
@@ -335,7 +339,9 @@ class Tab:
         from ..checks.probe import Probe
 
         probe = Probe(cdp=self.cdp, page=self.page, context_id=context_id, settings=self.settings, url=url,
-                      earlier_titles={u: t for u, t in self.titles.items() if u != url}, source_head=await self._source_head())
+                      earlier_titles={u: t for u, t in self.titles.items() if u not in (url, self.page.url)},
+                      source_head=await self._source_head(),
+                      popups_at_load=self.popups)
         return await run_checks(probe, self.checks)
 
     async def _source_head(self) -> bytes | None:

@@ -42,6 +42,11 @@ class Check:
     script: str | None = None  # dom checks: name of the .js file (default: the id)
     run: Callable[..., Awaitable[Any]] | None = None  # page checks
     order: int = 0  # page checks that change the page (focus, viewport) run last, in this order
+    # Where one test may give less than ``verdicts``: ((test, verdicts), …), e.g. a_verifier only.
+    test_verdicts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def verdicts_for(self, test: str) -> tuple[str, ...]:
+        return dict(self.test_verdicts).get(test, self.verdicts)
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -105,7 +110,7 @@ def parse_result(check: Check, raw: Any) -> CheckResult:
         if not isinstance(item, dict):
             continue
         test, verdict = item.get("test"), item.get("verdict")
-        if test not in check.tests or verdict not in FINDING_VERDICTS or verdict not in check.verdicts:
+        if test not in check.tests or verdict not in FINDING_VERDICTS or verdict not in check.verdicts_for(test):
             continue
         findings.append(Finding(test, verdict, _text(item.get("selector"), MAX_SELECTOR), _text(item.get("html"), MAX_HTML),
                                 _text(item.get("reason"), MAX_REASON) or check.title))

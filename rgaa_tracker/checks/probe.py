@@ -32,6 +32,8 @@ class Probe:
     earlier_titles: dict[str, str] = field(default_factory=dict)
     # The first bytes of the document as served (None when unavailable), for what the DOM hides.
     source_head: bytes | None = None
+    # Windows the page opened by itself while loading (the tab closed them), for 13.2.1.
+    popups_at_load: int = 0
 
     async def load_lib(self) -> None:
         await world.evaluate(self.cdp, check_script("_lib"), context_id=self.context_id, timeout_s=self.settings.checks.timeout_s)

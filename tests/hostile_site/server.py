@@ -95,10 +95,10 @@ class Handler(BaseHTTPRequestHandler):
         if answer.status not in (204, 304):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if answer.status not in (204, 304):
+        if answer.status not in (204, 304) and self.command != "HEAD":
             self.wfile.write(body)
 
-    do_HEAD = do_GET  # noqa: N815  (nothing in the corpus depends on HEAD; answered as GET)
+    do_HEAD = do_GET  # noqa: N815  (same answer, without its body)
 
 
 def start(pages: dict[str, Answer] | None = None) -> tuple[HostileServer, str]:
