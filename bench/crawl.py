@@ -83,8 +83,9 @@ class PeakRss:
         self._thread.join()
 
 
-def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path) -> dict:
-    os.environ["RGAA_TRACKER_DATABASE_URL"] = f"sqlite:///{workdir / f'bench-{count}-{concurrency}.db'}"
+def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, checks: bool = True) -> dict:
+    os.environ["RGAA_TRACKER_DATABASE_URL"] = f"sqlite:///{workdir / f'bench-{count}-{concurrency}-{checks}-{time.monotonic_ns()}.db'}"
+    os.environ["RGAA_TRACKER_CHECKS__ENABLED"] = "true" if checks else "false"
     os.environ["RGAA_TRACKER_AUDITS_DIR"] = str(workdir / "audits")
     os.environ["RGAA_TRACKER_CRAWL__PAGES_PER_DEMARCHE"] = "1"
     get_settings.cache_clear()
@@ -140,7 +141,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--memory-pages", type=int, default=0, help="also crawl this many pages at the highest concurrency, for the RSS ratio")
+    parser.add_argument("--checks-cost", type=int, default=0, metavar="ROUNDS",
+                        help="only compare the crawl with and without our RGAA checks, alternating, ROUNDS times each")
     args = parser.parse_args()
+    if args.checks_cost:
+        compare_checks(args)
+        return
     total = max(args.pages, args.memory_pages)
     rng = random.Random(42)
     pages = {f"/p/{i}": make_page(i, rng) for i in range(total)}
@@ -162,6 +168,25 @@ def main() -> None:
             small = results[c]
             print(f"memory: peak RSS {big['peak_rss_mb']:.0f} MiB at {big['pages']} pages vs {small['peak_rss_mb']:.0f} MiB at "
                   f"{small['pages']} pages (ratio {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}); {big['ppm']:.1f} pages/min")
+
+
+def compare_checks(args) -> None:
+    """Seconds per page with our RGAA checks and without, side by side in one run: the rounds
+    alternate so that both see the same machine."""
+    rng = random.Random(42)
+    pages = {f"/p/{i}": make_page(i, rng) for i in range(args.pages)}
+    concurrency = max(args.concurrency)
+    print(f"corpus: {args.pages} generated pages, concurrency {concurrency}, {args.checks_cost} round(s) each")
+    per_page: dict[bool, list[float]] = {True: [], False: []}
+    with demo.serve(pages) as base_url, tempfile.TemporaryDirectory() as tmp:
+        for _round in range(args.checks_cost):
+            for checks in (False, True):
+                r = crawl_once(base_url, args.pages, concurrency, Path(tmp), checks=checks)
+                per_page[checks].append(r["seconds"] / r["pages"])
+                print(f"  checks {'on ' if checks else 'off'}: {r['pages']} pages in {r['seconds']:.1f} s, {r['violations']} violations")
+    without, with_checks = statistics.median(per_page[False]), statistics.median(per_page[True])
+    print(f"median time per page: without our checks {without:.3f} s, with them {with_checks:.3f} s "
+          f"(+{(with_checks / without - 1) * 100:.0f} %)")
 
 
 if __name__ == "__main__":

@@ -97,8 +97,8 @@ def coverage() -> dict[str, CoverageEntry]:
                 by_axe.setdefault(test, []).append(Decider(AXE, rule_id, verdicts))
     by_ours: dict[str, list[Decider]] = {test: [] for test in tests()}
     for check in sorted(registry(), key=lambda c: c.id):
-        verdicts = tuple(v for v in DEFAULT_AXE_VERDICTS if v in check.verdicts)
         for test in check.tests:
+            verdicts = tuple(v for v in DEFAULT_AXE_VERDICTS if v in check.verdicts_for(test))
             by_ours.setdefault(test, []).append(Decider(OURS, check.id, verdicts))
     unknown = (set(by_axe) | set(by_ours)) - set(tests())
     if unknown:

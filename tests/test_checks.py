@@ -23,6 +23,8 @@ from rgaa_tracker.settings import get_settings
 from .conftest import FIXTURES, serve_directory
 
 CHECK_PAGES = FIXTURES / "checks"
+# One module fixture audits ~100 pages in real Chromium: more than one test's default bound.
+pytestmark = pytest.mark.timeout(900)
 EXPECT = re.compile(r'<meta name="rgaa-expect" content="([^"]*)"')
 
 

@@ -27,6 +27,8 @@ from . import hostile_site
 from .factories import add_demarches
 from .hostile_site import pages as corpus
 
+# One module fixture crawls the whole corpus: more than one test's default bound.
+pytestmark = pytest.mark.timeout(900)
 AUDITED = None  # the error_code of an audited page
 PAGE_BUDGET_S = 25
 SETTINGS = {

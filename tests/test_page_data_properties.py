@@ -40,7 +40,7 @@ def followable(url: str) -> bool:
 
 
 @given(RAW_FACTS)
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_page_facts_parse_anything_into_typed_values(raw):
     facts = parse_page_facts(raw)
     assert isinstance(facts, PageFacts)
@@ -50,7 +50,7 @@ def test_page_facts_parse_anything_into_typed_values(raw):
 
 
 @given(RAW_LINKS)
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_only_web_links_survive_and_sample_pages_never_raise(raw_links):
     facts = parse_page_facts({"links": raw_links})
     for link in facts.links:
@@ -64,7 +64,7 @@ def test_only_web_links_survive_and_sample_pages_never_raise(raw_links):
 
 
 @given(st.lists(st.tuples(LINK_TEXTS, HREFS), max_size=30))
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_statement_functions_take_raw_pairs_without_raising(pairs):
     """The pure functions are safe even on hrefs nobody parsed first."""
     chosen = sample_pages(START, pairs, 6)
@@ -76,7 +76,7 @@ def test_statement_functions_take_raw_pairs_without_raising(pairs):
 
 
 @given(HREFS, st.sampled_from(["", START, "http://[::1", "not a url"]))
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 def test_web_url_is_none_or_a_followable_url(href, base):
     url = web_url(href, base)
     assert url is None or followable(url)
@@ -90,7 +90,7 @@ STATEMENT_WORDS = st.sampled_from([
 
 
 @given(st.lists(STATEMENT_WORDS | st.text(max_size=30), max_size=40).map(" ".join))
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 def test_statement_texts_parse_without_raising(text):
     facts = parse_statement(text)
     assert facts.status in (None, "totalement", "partiellement", "non")

@@ -18,6 +18,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Response
 from playwright.async_api import Error as PlaywrightError
@@ -84,8 +85,18 @@ def axe_options(settings: Settings) -> dict:
     # our isolated world of the top document only, and pinging 300 frames would cost the budget.
     options: dict = {"resultTypes": ["violations", "incomplete"], "iframes": False}
     if settings.crawl.axe_rules == "rgaa":
-        options["runOnly"] = {"type": "tag", "values": ["RGAAv4"]}
+        options["runOnly"] = {"type": "rule", "values": list(_rgaa_rules())}
     return options
+
+
+@cache
+def _rgaa_rules() -> tuple[str, ...]:
+    """The RGAA-tagged rules of the bundled axe and those our corrections map to RGAA
+    (heading-order, empty-heading…), read once."""
+    from ..audit import CORRECTIONS
+    from ..rgaa import axe_rule_mapping, bundled_axe_tags
+
+    return tuple(sorted(set(axe_rule_mapping()) | (set(CORRECTIONS) & set(bundled_axe_tags()))))
 
 
 class Tab:
@@ -158,15 +169,17 @@ class Tab:
     def _on_popup(self, popup: Page) -> None:
         if self.page is None or popup is self.page:
             return  # our own tab, announced while it opens
-        self.events.append("la page a ouvert une fenêtre surgissante : fermée")
         self.popups += 1
         asyncio.ensure_future(_quietly(popup.close()))
 
     def _on_response(self, response: Response) -> None:
+        page = self.page  # None while the tab reopens: a late response of the closing page
+        if page is None:
+            return
         try:
-            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+            if response.request.is_navigation_request() and response.frame == page.main_frame:
                 self.document = response
-        except PlaywrightError:
+        except Exception:  # noqa: BLE001 — an event of a page being closed: nothing to record
             pass
 
     def _on_document_request(self, event: dict) -> None:
@@ -195,6 +208,8 @@ class Tab:
             notes.append(f"boîte de dialogue « {kind} » fermée automatiquement{times} : « {message} »")
         if len(self.dialogs) > MAX_DIALOG_NOTES:
             notes.append(f"et {len(self.dialogs) - MAX_DIALOG_NOTES} autre(s) boîte(s) de dialogue")
+        if self.popups:
+            notes.append(f"la page a ouvert {self.popups} fenêtre(s) surgissante(s) : fermée(s)")
         notes += list(dict.fromkeys(self.events))
         return notes
 
@@ -248,6 +263,7 @@ class Tab:
             return
         await self._wait_for_load(page)
         await self._settle()
+        await self._follow_quick_refresh(page)
         result.load_ms = round((time.perf_counter() - started) * 1000)
         self.frozen = True
         for attempt in range(NAVIGATION_RETRIES + 1):
@@ -279,6 +295,8 @@ class Tab:
             result.fail("download", "l'adresse déclenche un téléchargement au lieu d'afficher une page")
         elif status < 400 and content_type and content_type not in HTML_TYPES:
             result.fail("not_html", f"la réponse n'est pas une page HTML (type « {content_type[:100]} »)")
+        elif status >= 400:  # also when the navigation itself then failed (401 → auth refused)
+            result.fail("http_error", f"le serveur a répondu HTTP {status}")
         else:
             return False
         return True
@@ -289,6 +307,23 @@ class Tab:
             await page.wait_for_load_state("load", timeout=max(1, self.settings.crawl.load_wait_s * 1000))
         except PlaywrightTimeout:
             self.events.append("le chargement de la page ne s'est pas terminé (ressource sans réponse) : auditée en l'état")
+
+    async def _follow_quick_refresh(self, page: Page) -> None:
+        """A ``<meta http-equiv="refresh">`` of at most a second is a redirect: let it happen
+        before the page is frozen, then settle on the page it leads to."""
+        try:
+            context_id = await world.create(self.cdp)
+            delay = await world.evaluate(self.cdp, script("quick_refresh"), context_id=context_id, timeout_s=2)
+        except (world.NavigatedAway, world.PageScriptError, asyncio.TimeoutError, PlaywrightError):
+            delay = None
+        if isinstance(delay, (int, float)) and not isinstance(delay, bool):
+            try:
+                await page.wait_for_event("framenavigated", predicate=lambda frame: frame == page.main_frame,
+                                          timeout=(min(float(delay), 1.0) + 2) * 1000)
+                await self._wait_for_load(page)
+                await self._settle()
+            except PlaywrightError:  # includes the timeout: it did not go, audit what is there
+                pass
 
     async def _settle(self) -> None:
         """Bounded wait for no DOM change, no fetch/XHR and no short timer for ``quiet_ms``.

@@ -73,6 +73,8 @@ class CheckResult:
     applicable: bool = True
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # the check failed: recorded here, never the page's failure
+    # Tests the page gives nothing to apply to although the check ran (no skip link: 12.7.2).
+    not_applicable: frozenset[str] = frozenset()
 
     def statuses(self) -> dict[str, str]:
         """Test → status: the worst finding, else sans_anomalie / non_applicable; none on error."""
@@ -83,7 +85,7 @@ class CheckResult:
             if found.get(finding.test) != NON_CONFORME:
                 found[finding.test] = finding.verdict
         default = SANS_ANOMALIE if self.applicable else NON_APPLICABLE
-        return {test: found.get(test, default) for test in self.check.tests}
+        return {test: found.get(test, NON_APPLICABLE if test in self.not_applicable else default) for test in self.check.tests}
 
     def as_json(self) -> dict:
         return {"check": self.check.id, "source": SOURCE, "tests": list(self.check.tests), "title": self.check.title,
@@ -115,4 +117,6 @@ def parse_result(check: Check, raw: Any) -> CheckResult:
         findings.append(Finding(test, verdict, _text(item.get("selector"), MAX_SELECTOR), _text(item.get("html"), MAX_HTML),
                                 _text(item.get("reason"), MAX_REASON) or check.title))
     applicable = raw.get("applicable") is not False or bool(findings)
-    return CheckResult(check, applicable=applicable, findings=findings)
+    listed = raw.get("not_applicable")
+    not_applicable = frozenset(t for t in listed if t in check.tests) if isinstance(listed, list) else frozenset()
+    return CheckResult(check, applicable=applicable, findings=findings, not_applicable=not_applicable)

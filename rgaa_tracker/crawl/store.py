@@ -149,7 +149,7 @@ def _nodes_per_criterion(axe_results: dict, checks: list[CheckResult]) -> dict[s
     counts: dict[str, int] = {}
     for kind in ("violations", "incomplete"):
         for rule in axe_results.get(kind) or []:
-            for number in audit.criteria_of_tags(rule.get("tags", [])):
+            for number in audit.rule_criteria(rule, kind):
                 counts[number] = counts.get(number, 0) + len(rule.get("nodes") or [])
     for check in checks:
         for finding in check.findings:

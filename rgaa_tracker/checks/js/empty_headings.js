@@ -54,7 +54,11 @@
     if (!(role === 'heading' || (isHx && !role))) continue;  // <h2 role="tab"> is not a heading
     if (lib.hidden(el)) continue;
     applicable = true;
+    // Fast path: rendered text and nothing in it hidden from assistive technologies.
+    if (clean(el.innerText) && !el.querySelector('[aria-hidden], [hidden]')) continue;
     if (accessibleText(el)) continue;
+    // A custom element's text may live in a closed shadow root we cannot read: not judged.
+    if (Array.prototype.some.call(el.querySelectorAll('*'), (d) => d.localName.includes('-') && !d.shadowRoot)) continue;
     const what = isHx ? `<${el.localName}>` : 'de rôle heading';
     findings.push(lib.finding('9.1.2', 'non_conforme', el,
       `Titre ${what} vide : il ne contient aucun texte restitué (ni texte, ni alternative d'image, ni aria-label).`));

@@ -13,6 +13,7 @@
     groups.get(key).push(field);
   }
   let applicable = false;
+  let grouped = false;
   for (const [key, members] of groups) {
     if (members.length < 2) continue;
     applicable = true;
@@ -24,6 +25,7 @@
         `Les ${members.length} ${kind} « ${members[0].name} » ne sont pas regroupés dans un fieldset ni dans un élément de rôle group ou radiogroup.`));
       continue;
     }
+    grouped = true;
     const legend = container.localName === 'fieldset'
       ? Array.prototype.find.call(container.children, (c) => c.localName === 'legend')
       : null;
@@ -34,5 +36,6 @@
         `Le regroupement des ${kind} « ${members[0].name} » n'a pas de légende (legend, aria-label ou aria-labelledby).`));
     }
   }
-  return {applicable, findings};
+  // 11.6.1 asks about existing groupings: with none on the page, it has nothing to apply to.
+  return {applicable, findings, not_applicable: grouped ? [] : ['11.6.1']};
 }

@@ -18,10 +18,16 @@
   // A <header>/<footer> is the page's banner/contentinfo unless sectioning content scopes it.
   const SCOPE = 'article, aside, main, nav, section, [role=article], [role=complementary], [role=main], [role=navigation], [role=region]';
   const pageLevel = (el) => !(el.parentElement && el.parentElement.closest(SCOPE));
+  let emptyPage = null;  // a page that shows no text (a blank page, a failed application) has no zones
+  const empty = () => (emptyPage === null ? (emptyPage = !(document.body && (document.body.innerText || '').trim())) : emptyPage);
   const describe = (el) => `<${el.localName}${el.getAttribute('role') ? ` role="${el.getAttribute('role')}"` : ''}>`;
 
   // --- <main>
-  const mains = elements('main').filter((el) => !el.closest('[hidden]'));  // hidden attribute: allowed
+  // Hidden by HTML itself (what holds without style sheets): the hidden attribute, a closed
+  // dialog, the content of a closed details.
+  const htmlHidden = (el) => !!el.closest('[hidden], dialog:not([open])')
+    || Array.prototype.some.call(document.querySelectorAll('details:not([open])'), (d) => d.contains(el) && !Array.prototype.some.call(d.children, (c) => c.localName === 'summary' && c.contains(el)));
+  const mains = elements('main').filter((el) => !htmlHidden(el));
   const visibleMains = mains.filter(shown);
   const styleHidden = mains.filter((el) => !shown(el));
   if (visibleMains.length > 1) {
@@ -43,7 +49,7 @@
     } else if (styleHidden.length || elements('main').length) {
       findings.push(lib.finding('9.2.1', 'non_conforme', styleHidden[0] || elements('main')[0],
         'Aucune balise <main> visible : la zone de contenu principal doit être structurée par une balise <main> visible.'));
-    } else if (document.body && (document.body.innerText || '').trim()) {
+    } else if (!empty()) {
       findings.push(lib.finding('9.2.1', 'non_conforme', document.body,
         'La page n\'a pas de balise <main> : la zone de contenu principal doit être structurée par une balise <main>.'));
     }
@@ -65,7 +71,7 @@
   for (const [tag, zoneRole, name] of [['header', 'banner', 'zone d\'en-tête'], ['footer', 'contentinfo', 'zone de pied de page']]) {
     const tags = elements(tag).filter(shown);
     const declared = Array.prototype.some.call(document.querySelectorAll('[role]'), (el) => role(el) === zoneRole && shown(el));
-    if (declared || tags.some(pageLevel)) continue;
+    if (declared || tags.some(pageLevel) || empty()) continue;
     const where = tags.length ? `les balises <${tag}> présentes sont dans des sections de contenu` : `aucune balise <${tag}>`;
     findings.push(lib.finding('9.2.1', 'a_verifier', tags[0] || document.body,
       `La page n'a pas de ${name} structurée (${where}) : vérifier si la page a une ${name} et, si oui, qu'elle est structurée par une balise <${tag}>.`));
@@ -78,5 +84,5 @@
     findings.push(lib.finding('9.2.1', 'a_verifier', el,
       'Balise <nav> sans aucun lien : vérifier qu\'elle structure bien une zone de navigation (la balise <nav> leur est réservée).'));
   }
-  return {applicable: true, findings};
+  return {applicable: findings.length > 0 || !empty(), findings};
 }

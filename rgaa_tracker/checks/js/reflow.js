@@ -1,19 +1,25 @@
-// 10.11.1, run by the reflow page check once the viewport is `width` CSS px wide: which visible
-// information (text) or functionality (fields, buttons, links, frames) lies past the right edge.
+// 10.11.1, run by the reflow page check once the window is `width` CSS px wide: which visible
+// information (text) or functionality (fields, buttons, links, frames) cannot be seen without
+// scrolling horizontally.
 // mode "size": the window's size; "scroll": the scroll position, to put back afterwards;
 // "restore": put it back once the window has its former `width` again.
-// mode "measure": after a couple of frames, each such item is classed by what holds it:
+// mode "measure", after a couple of frames (resize handlers, media query listeners): text and
+// controls past the right edge are looked for only where they can be (the whole page when it is
+// wider than the window, else fixed boxes reaching past the edge), and each is classed by what
+// holds it:
 // - nothing: the page scrolls horizontally to show it: non_conforme, reported on the element
-//   whose overflow it comes from (the widest first), a_verifier when an exception (data table,
+//   the overflow comes from (the widest first), a_verifier when an exception (data table,
 //   image, video, map…) overflows too (it may be what widened the layout) or when the item is
 //   a frame, object or embed (a map or a video is an exception, a form is not);
 // - an exception of the criterion (data tables, images and graphics, video, maps, slideshows,
 //   toolbars and applications, preformatted text and code): not judged;
-// - a scrolling box of its own narrower than the viewport: a_verifier (an inner horizontal
-//   scroll, not an exception unless a person says so); tab lists, menus and toolbars excepted;
 // - a box that clips it, the viewport clipping (overflow-x: hidden on the root) or a fixed
-//   box: cut in part, a_verifier (lost, or meant to be there?); wholly past the edge, it is
-//   off-canvas on purpose (a closed menu) or visually hidden, not judged.
+//   box: cut in part, a_verifier (lost, or meant to be so?); wholly past the edge, it is
+//   off-canvas on purpose (a closed menu) or visually hidden, not judged; a box clipping
+//   within the window is not judged here.
+// Besides, a box of its own that scrolls horizontally (overflow-x auto/scroll) with text in it
+// and no exception that explains it: a_verifier (an inner horizontal scroll is an exception
+// only if a person says so); tab lists, menus and toolbars excepted.
 async (lib, options) => {
   if (options.mode === 'size') return [window.innerWidth, window.innerHeight];
   if (options.mode === 'scroll') return [window.scrollX, window.scrollY];
@@ -135,13 +141,13 @@ async (lib, options) => {
       range.selectNodeContents(node);
       const rect = range.getBoundingClientRect();
       if (rect.right + window.scrollX <= edge || rect.width === 0 || rect.height === 0) continue;
-      if (!parent.checkVisibility({visibilityProperty: true})) continue;
+      if (!parent.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
       items.push([parent, rect.right + window.scrollX, rect.left + window.scrollX, false, true]);
     }
     for (const el of region.querySelectorAll(CONTROLS)) {
       const rect = el.getBoundingClientRect();
       if (rect.right + window.scrollX <= edge || rect.width === 0 || rect.height === 0) continue;
-      if (!el.checkVisibility({visibilityProperty: true})) continue;
+      if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) continue;
       items.push([el, rect.right + window.scrollX, rect.left + window.scrollX, UNCERTAIN.has(el.localName), false]);
     }
   }
@@ -149,7 +155,9 @@ async (lib, options) => {
     `À ${width} px de large, ce bloc défile horizontalement pour montrer son contenu : vérifier s'il s'agit d'un cas particulier (tableau de données, diaporama, interface) ; sinon le contenu doit se redistribuer.`);
   const culprits = new Map();  // origin element → {right, verdict, sample}
   const others = new Map();    // holder box or element → finding
-  let exceptionOverflows = false;
+  // An exception (a wide image or table) past the edge may be what widens ordinary content.
+  let exceptionOverflows = wide && Array.prototype.some.call(document.body.querySelectorAll(EXCEPTIONS),
+    (el) => el.getBoundingClientRect().right + window.scrollX > edge && el.checkVisibility({visibilityProperty: true}));
   for (const [el, right, left, uncertain, text] of items) {
     if (exception(el)) { exceptionOverflows = true; continue; }
     const held = holder(el, text);
@@ -225,5 +233,22 @@ async (lib, options) => {
     }
   }
   findings.push(...[...others.values()].slice(0, 10));
+  if (wide && !rootClips && !culprits.size && !exceptionOverflows) {
+    // The page is wider than the window with nothing visible past the edge (an invisible
+    // tooltip, an empty box): named by the element reaching furthest.
+    // Exceptions (a wide image) and boxes they widen are not judged.
+    let furthest = null, right = edge;
+    for (const el of document.body.getElementsByTagName('*')) {
+      const r = el.getBoundingClientRect().right + window.scrollX;
+      if (r <= right || exception(el)) continue;
+      const widened = Array.prototype.some.call(el.querySelectorAll(EXCEPTIONS), (e) => e.getBoundingClientRect().right + window.scrollX >= r - 1);
+      if (!widened) { right = r; furthest = el; }
+    }
+    if (furthest) {
+      const excess = Math.round(Math.max(root.scrollWidth, document.body.scrollWidth) - edge + 1);
+      findings.push(lib.finding('10.11.1', 'a_verifier', origin(furthest),
+        `À ${width} px de large, la page défile horizontalement (${excess} px de plus que la fenêtre) sans contenu visible au-delà du bord droit : vérifier ce bloc, qui l'élargit.`));
+    }
+  }
   return {applicable: true, findings};
 }

@@ -60,7 +60,7 @@
   let applicable = false;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node && texts.length < 20000; node = walker.nextNode()) {
-    if (!/\S/.test(node.data)) continue;
+    if (!/[\p{L}\p{N}]/u.test(node.data)) continue;  // letters or digits: icon glyphs and bullets are not text to read
     const parent = node.parentElement;
     if (!parent || ['script', 'style', 'noscript', 'template', 'textarea', 'option', 'title'].includes(parent.localName)) continue;
     applicable = true;
@@ -89,6 +89,7 @@
     return null;
   };
 
+  if (!texts.length) return {applicable, findings: []};  // no text in a box that clips: nothing can be cut
   const before = texts.map(([node, chain]) => clippedBy(node, chain));
   const sheet = new CSSStyleSheet();
   sheet.replaceSync('* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }\n'

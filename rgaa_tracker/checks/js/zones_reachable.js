@@ -4,12 +4,13 @@
 // - the main content: a main landmark passes; without one, a page with neither a heading nor a
 //   working in-page link leaves no way to reach it (non_conforme), else a person checks that a
 //   heading or link does (a_verifier);
-// - the site search: a search field inside a search landmark (role=search, <search>) or targeted
-//   by an in-page link passes; in the page's header zone (banner), where the site's own search
-//   sits, one with neither landmark, heading nor link is non_conforme, one with a heading is
-//   a_verifier (is the heading telling?); outside the banner, only a form posting to a search
-//   page is treated as maybe the site search (a_verifier), other searches (a commune, an
-//   address) are not the zone this test is about;
+// - the site search: a search field inside a search landmark (role=search, <search>), targeted
+//   by an in-page link, or shown and hidden by a disclosure button (aria-controls, or
+//   aria-expanded right before it) passes. In the page's header zone (banner), where the site's
+//   own search sits, one with none of these nor a heading is non_conforme, one with a heading
+//   is a_verifier (is the heading telling?). Outside the banner, only a form posting to a search
+//   page may be the site search (a_verifier); other searches (a commune, an address) are not
+//   the zone this test is about;
 // - header, navigation and footer zones are found through their landmarks, which pass; the
 //   structure check (9.2.1) is where missing ones are reported.
 (lib, options) => {
@@ -30,6 +31,17 @@
     const target = document.getElementById(id) || document.getElementsByName(id)[0];
     if (target && target !== a) targets.push(target);
   }
+  // Buttons that show or hide a part of the page (a disclosure: aria-controls).
+  const toggled = [];
+  for (const button of document.querySelectorAll('[aria-controls]')) {
+    if (!(button.localName === 'button' || role(button) === 'button' || button.hasAttribute('aria-expanded'))) continue;
+    for (const id of (button.getAttribute('aria-controls') || '').split(/\s+/)) {
+      const target = id && document.getElementById(id);
+      if (target) toggled.push(target);
+    }
+  }
+  const maskable = (zone) => toggled.some((t) => t.contains(zone))
+    || (zone.previousElementSibling && zone.previousElementSibling.matches('[aria-expanded], :has(> [aria-expanded]:only-child)'));
   const linked = (zone) => targets.some((t) => zone.contains(t) || t.contains(zone)
     || (t.nextElementSibling === zone && !(t.textContent || '').trim()));
 
@@ -74,7 +86,7 @@
     const inBanner = banners.some((b) => b.contains(zone));
     if (!inBanner && !shown(field)) continue;  // the header's search stays its zone in a closed menu or dialog
     seen.add(zone);
-    if (linked(zone) || linked(field)) continue;
+    if (linked(zone) || linked(field) || maskable(zone)) continue;
     const previous = zone.previousElementSibling;
     const heading = zone.querySelector(HEADINGS) || (previous && previous.matches(HEADINGS) ? previous : null);
     const action = field.form ? (field.form.getAttribute('action') || '') : '';
@@ -89,5 +101,5 @@
         'Formulaire de recherche sans rôle search, titre ni lien d\'accès rapide : s\'il s\'agit du moteur de recherche du site, il doit pouvoir être atteint (role="search" par exemple).'));
     }
   }
-  return {applicable: true, findings};
+  return {applicable: findings.length > 0 || !!(document.body && (document.body.innerText || '').trim()), findings};
 }
