@@ -193,7 +193,7 @@ def document() -> str:
         "",
         "Réglages pris en compte : ceux par défaut (toutes les règles d'axe-core lancées par défaut, `crawl.axe_rules = \"all\"` ; "
         "tests de rgaa-tracker activés, `checks.enabled = true`). Avec `crawl.axe_rules = \"rgaa\"`, seules les règles "
-        "étiquetées RGAA par axe-core sont lancées : celles que la table de corrections rattache elle-même au RGAA ne le sont pas.",
+        "étiquetées RGAA par axe-core et celles que la table de corrections rattache au RGAA sont lancées.",
         "",
         "## Corrections du rattachement d'axe-core",
         "",

@@ -6,7 +6,6 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,17 +16,16 @@ from ..settings import Settings, get_settings
 from . import api, errors, pages
 from .common import LoginLimiter
 
-SECRET_FILE = Path("rgaa-tracker.secret")
-
-
 def secret_key(settings: Settings) -> str:
-    """The configured key, or one generated once and kept beside the database (mode 600)."""
+    """The configured key, or one generated once and kept in ``settings.secret_file`` (mode 600)."""
     if settings.web.secret_key:
         return settings.web.secret_key
-    if not SECRET_FILE.exists():
-        SECRET_FILE.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        SECRET_FILE.chmod(0o600)
-    return SECRET_FILE.read_text(encoding="utf-8").strip()
+    secret_file = settings.secret_file
+    if not secret_file.exists():
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        secret_file.chmod(0o600)
+    return secret_file.read_text(encoding="utf-8").strip()
 
 
 @asynccontextmanager

@@ -173,7 +173,7 @@ async def calendar_upload(request: Request, fichier: UploadFile, ministere: str 
             # the file and uploads it from here (same 422 as the error boundary would give).
             session.rollback()
             return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, errors=rejected), 422)
-        kept = Path("calendars") / "uploads" / ministry.code
+        kept = settings.uploads_dir / ministry.code
         kept.mkdir(parents=True, exist_ok=True)
         copy = kept / f"v{result.version.id}{path.suffix}"
         shutil.copy(path, copy)  # the file as received, kept with its version

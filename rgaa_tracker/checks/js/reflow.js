@@ -53,11 +53,20 @@ async (lib, options) => {
   const style = (el) => {
     let s = styles.get(el);
     if (!s) {
-      const {position, transform, overflowX, clip, clipPath} = getComputedStyle(el);
-      s = {position, transform, overflowX, clip, clipPath};
+      const {position, overflowX} = getComputedStyle(el);
+      s = {position, overflowX};
       styles.set(el, s);
     }
     return s;
+  };
+  const more = (el, name) => getComputedStyle(el)[name];  // values needed for a few elements only
+  const clips = new Map();  // visually hidden by clip or clip-path (a "sr-only" box)
+  const clipped = (el) => {
+    if (!clips.has(el)) {
+      const {clip, clipPath} = getComputedStyle(el);
+      clips.set(el, (!!clip && clip !== 'auto') || (!!clipPath && clipPath !== 'none'));
+    }
+    return clips.get(el);
   };
   const exceptionCache = new Map();
   const exception = (el) => {
@@ -78,13 +87,20 @@ async (lib, options) => {
     return body === 'hidden' || body === 'clip';
   })();
   // What holds an overflowing item: {kind: page|inner-scroll|inner-clip|hidden|fixed|root-clip, box}.
+  const held = new Map();
   const holder = (start, text) => {
+    const key = text ? start : null;  // memo for text (by its parent element); controls are few
+    if (key && held.has(key)) return held.get(key);
+    const found = holderOf(start, text);
+    if (key) held.set(key, found);
+    return found;
+  };
+  const holderOf = (start, text) => {
     let escaping = false;  // inside an absolutely positioned box: skip to its containing block
     for (let el = start; el && el !== document.body && el !== root; el = el.parentElement) {
       const s = style(el);
-      if ((s.clip && s.clip !== 'auto') || (s.clipPath && s.clipPath !== 'none')) return {kind: 'hidden', box: el};
-      const positioned = s.position !== 'static' || s.transform !== 'none';
-      if (escaping && !positioned) continue;
+      if (clipped(el)) return {kind: 'hidden', box: el};
+      if (escaping && s.position === 'static' && more(el, 'transform') === 'none') continue;
       escaping = false;
       if (s.overflowX !== 'visible' && (text || el !== start)) {
         const box = el.getBoundingClientRect();
@@ -99,7 +115,12 @@ async (lib, options) => {
     return {kind: rootClips ? 'root-clip' : 'page', box: null};
   };
   // The element the overflow comes from: the highest ancestor that still passes the edge.
+  const origins = new Map();
   const origin = (el) => {
+    if (!origins.has(el)) origins.set(el, originOf(el));
+    return origins.get(el);
+  };
+  const originOf = (el) => {
     let found = el;
     for (let node = el.parentElement; node && node !== document.body && node !== root; node = node.parentElement) {
       if (node.getBoundingClientRect().right + window.scrollX > edge) found = node;
@@ -160,22 +181,22 @@ async (lib, options) => {
     (el) => el.getBoundingClientRect().right + window.scrollX > edge && el.checkVisibility({visibilityProperty: true}));
   for (const [el, right, left, uncertain, text] of items) {
     if (exception(el)) { exceptionOverflows = true; continue; }
-    const held = holder(el, text);
+    const hold = holder(el, text);
     const whole = left >= edge - 1;  // wholly past the edge
-    if (held.kind === 'page') {
+    if (hold.kind === 'page') {
       const from = origin(el);
       const known = culprits.get(from);
       if (!known || right > known.right) {
         culprits.set(from, {right, uncertain: (known ? known.uncertain : true) && uncertain, sample: el});
       } else if (!uncertain) known.uncertain = false;
-    } else if (held.kind === 'inner-scroll') {
-      const box = held.box;
+    } else if (hold.kind === 'inner-scroll') {
+      const box = hold.box;
       if (others.has(box) || INNER_OK.has((box.getAttribute('role') || '').split(' ')[0]) || box.closest('[role=tablist], [role=menubar], [role=toolbar]')) continue;
       others.set(box, innerScroll(box));
-    } else if ((held.kind === 'root-clip' || held.kind === 'fixed') && !whole) {
-      const key = held.box || origin(el);
+    } else if ((hold.kind === 'root-clip' || hold.kind === 'fixed') && !whole) {
+      const key = hold.box || origin(el);
       if (others.has(key)) continue;
-      const why = held.kind === 'fixed' ? 'par son bloc en position fixe' : 'car la page masque son débordement horizontal (overflow-x)';
+      const why = hold.kind === 'fixed' ? 'par son bloc en position fixe' : 'car la page masque son débordement horizontal (overflow-x)';
       others.set(key, lib.finding('10.11.1', 'a_verifier', key,
         `À ${width} px de large, ce contenu dépasse le bord droit et est coupé ${why} : vérifier que l'information reste disponible.`));
     }

@@ -81,7 +81,12 @@
   for (const field of fields) {
     const landmark = field.closest('search, [role~="search"]');
     if (landmark && (landmark.localName === 'search' ? !role(landmark) || role(landmark) === 'search' : role(landmark) === 'search')) continue;
-    const zone = field.form || field.closest('[role=group], fieldset') || field.parentElement;
+    // The search form; a form wrapping the whole page (ASP.NET Web Forms) is no zone: then the
+    // block around the field.
+    let zone = field.form;
+    if (!zone || zone.querySelector('header, main, footer, [role=banner], [role=main]')) {
+      zone = field.closest('[role=group], fieldset, div, p, li') || field.parentElement;
+    }
     if (!zone || seen.has(zone)) continue;
     const inBanner = banners.some((b) => b.contains(zone));
     if (!inBanner && !shown(field)) continue;  // the header's search stays its zone in a closed menu or dialog
