@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
+from starlette.background import BackgroundTask
 from sqlmodel import Session, select
 
 from .. import remediation, chart, crawl, declaration, findings, indicator, report
@@ -194,7 +195,8 @@ def calendar_template(fmt: str, request: Request, ministere: str | None = None, 
     folder = Path(tempfile.mkdtemp(prefix="modele-"))
     name = f"modele-calendrier{'-' + ministry.code if ministry else ''}.{fmt}"
     path = remediation.write_template(session=session, path=folder / name, ministry=ministry.code if ministry else None)
-    return FileResponse(path, filename=name)
+    # The temporary folder goes once the file is sent: one download must not leave one behind.
+    return FileResponse(path, filename=name, background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
 @router.get("/rapports")
