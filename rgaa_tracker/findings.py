@@ -25,7 +25,6 @@ from .rgaa import criterion_sort_key
 
 RESULT_RUN_STATUSES = ("finished", "interrupted")
 RECENT_RUNS = 7  # looked at first; démarches not crawled in them are looked up further back
-OUTCOME_STATUS = {"violation": audit.NON_CONFORME, "incomplete": audit.A_VERIFIER}
 
 
 @dataclass(frozen=True)
@@ -90,6 +89,7 @@ class DemarcheFindings:
 
 
 def end_of(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` (UTC): what started before it counts at ``day``."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 

@@ -27,11 +27,6 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def end_of(day: dt.date) -> dt.datetime:
-    """The first instant after ``day`` (UTC): runs started before it count at ``day``."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-
-
 @dataclass
 class DemarcheStatus:
     demarche: Demarche

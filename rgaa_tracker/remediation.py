@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from . import indicator, spreadsheet
+from . import findings, indicator, spreadsheet
 from .errors import ImportRejected, NotFound, RowError
 from .models import CalendarVersion, Demarche, Milestone, Ministry, utcnow
 from .settings import Settings
@@ -157,7 +157,7 @@ def compare(before: list[Milestone], after: list[Milestone]) -> dict[str, list[s
 def latest_version(*, session: Session, ministry: str, as_of: dt.date | None = None) -> CalendarVersion | None:
     query = select(CalendarVersion).where(CalendarVersion.ministry_code == ministry)
     if as_of:
-        query = query.where(CalendarVersion.uploaded_at < indicator.end_of(as_of))
+        query = query.where(CalendarVersion.uploaded_at < findings.end_of(as_of))
     return session.exec(query.order_by(CalendarVersion.uploaded_at.desc(), CalendarVersion.id.desc()).limit(1)).first()
 
 
@@ -173,7 +173,7 @@ def history(*, session: Session, ministry: str) -> list[CalendarVersion]:
 
 
 def _ministry_status(session: Session, code: str, as_of: dt.date, settings: Settings, state: indicator.Indicators) -> tuple[dict, set[str], int]:
-    versions = [v for v in history(session=session, ministry=code) if v.uploaded_at < indicator.end_of(as_of)]
+    versions = [v for v in history(session=session, ministry=code) if v.uploaded_at < findings.end_of(as_of)]
     active = {d for d, s in state.statuses.items() if s.demarche.ministry_code == code}
     accessible = {d for d in active if state.statuses[d].accessible}
     entry = {"code": code, "coverage": 0.0, "late": [], "slipped": [], "projected_share_at_deadline": round(len(accessible) / len(active), 6) if active else 0.0}

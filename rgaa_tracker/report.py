@@ -85,9 +85,9 @@ def _share_change(now: indicator.Counts, before: indicator.Counts | None) -> flo
 
 
 def _crawl_health(session: Session, since: dt.date | None, as_of: dt.date, run: CrawlRun | None) -> dict:
-    query = select(CrawlRun).where(CrawlRun.started_at < indicator.end_of(as_of))
+    query = select(CrawlRun).where(CrawlRun.started_at < findings_model.end_of(as_of))
     if since:
-        query = query.where(CrawlRun.started_at >= indicator.end_of(since))
+        query = query.where(CrawlRun.started_at >= findings_model.end_of(since))
     runs = session.exec(query).all()
     failures: dict[str, int] = defaultdict(int)
     failed_pages: list[PageAudit] = []

@@ -58,5 +58,42 @@
     return title || text(el);
   };
   const finding = (test, verdict, el, reason) => ({test, verdict, selector: selector(el), html: snippet(el), reason});
-  globalThis.__rgaaCheckLib = {selector, snippet, hidden, text, name, finding};
+  // Computed styles and "hidden" remembered per element, for checks that walk many elements
+  // sharing ancestors. A fresh memo per call: one check's memo never outlives its own run.
+  const memoStyles = () => {
+    const styles = new Map();
+    const style = (el) => {
+      let s = styles.get(el);
+      if (!s) styles.set(el, (s = getComputedStyle(el)));
+      return s;
+    };
+    const goneMemo = new Map();
+    const gone = (el) => {
+      if (!el || el.nodeType !== 1) return false;
+      if (goneMemo.has(el)) return goneMemo.get(el);
+      const result = style(el).display === 'none' || el.getAttribute('aria-hidden') === 'true' || gone(el.parentElement);
+      goneMemo.set(el, result);
+      return result;
+    };
+    return {style, hidden: (el) => gone(el) || style(el).visibility === 'hidden'};
+  };
+  // The focused element, through open shadow roots; null when nothing is focused.
+  const deepActive = () => {
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    return el && el !== document.body && el !== document.documentElement ? el : null;
+  };
+  // Sequential focus navigation restarts from the top: focus a transient element placed before
+  // everything, then remove it (blur() alone keeps the starting point where focus was).
+  const resetFocusStart = () => {
+    const active = deepActive();
+    if (active) active.blur();
+    const mark = document.createElement('span');
+    mark.tabIndex = -1;
+    document.documentElement.insertBefore(mark, document.documentElement.firstChild);
+    mark.focus({preventScroll: true});
+    mark.blur();
+    mark.remove();
+  };
+  globalThis.__rgaaCheckLib = {selector, snippet, hidden, text, name, finding, memoStyles, deepActive, resetFocusStart};
 })();

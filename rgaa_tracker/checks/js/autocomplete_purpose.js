@@ -115,22 +115,7 @@
     return FIELD_NAMES.has(field) ? {state: 'valid', field} : {state: 'invalid'};
   };
 
-  // lib.hidden, remembered per element: many elements share their ancestors.
-  const styles = new Map();
-  const style = (el) => {
-    let s = styles.get(el);
-    if (!s) styles.set(el, (s = getComputedStyle(el)));
-    return s;
-  };
-  const goneMemo = new Map();
-  const gone = (el) => {
-    if (!el || el.nodeType !== 1) return false;
-    if (goneMemo.has(el)) return goneMemo.get(el);
-    const result = style(el).display === 'none' || el.getAttribute('aria-hidden') === 'true' || gone(el.parentElement);
-    goneMemo.set(el, result);
-    return result;
-  };
-  const hidden = (el) => gone(el) || style(el).visibility === 'hidden';
+  const {style, hidden} = lib.memoStyles();  // remembered per element: many share ancestors
   const TYPES = new Set(['text', 'email', 'tel', 'password', 'date', 'number', '']);
   const findings = [];
   let applicable = false;

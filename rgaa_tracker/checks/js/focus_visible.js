@@ -15,21 +15,8 @@
   const SIDES = ['top', 'right', 'bottom', 'left'];
   const TEXT_ENTRY = /^(text|search|email|url|tel|password|number|date|datetime-local|month|week|time)$/;
 
-  const deepActive = () => {
-    let el = document.activeElement;
-    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-    return el && el !== document.body && el !== document.documentElement ? el : null;
-  };
-  const resetStart = () => {
-    const active = deepActive();
-    if (active) active.blur();
-    const mark = document.createElement('span');
-    mark.tabIndex = -1;
-    document.documentElement.insertBefore(mark, document.documentElement.firstChild);
-    mark.focus({preventScroll: true});
-    mark.blur();
-    mark.remove();
-  };
+  const {deepActive} = lib;
+  const resetStart = lib.resetFocusStart;
   // A focus style may come with a transition: read (and screenshot) its end, not its start.
   const settle = () => {
     for (const animation of document.getAnimations()) {

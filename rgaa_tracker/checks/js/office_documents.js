@@ -67,23 +67,7 @@
     return text.replace(/\s+/g, ' ').trim().slice(0, 80);
   };
 
-  // lib.hidden, remembered per element: many elements share their ancestors.
-  const styles = new Map();
-  const style = (el) => {
-    let s = styles.get(el);
-    if (!s) styles.set(el, (s = getComputedStyle(el)));
-    return s;
-  };
-  const goneMemo = new Map();
-  const gone = (el) => {
-    if (!el || el.nodeType !== 1) return false;
-    if (goneMemo.has(el)) return goneMemo.get(el);
-    const result = style(el).display === 'none' || el.getAttribute('aria-hidden') === 'true' || gone(el.parentElement);
-    goneMemo.set(el, result);
-    return result;
-  };
-  const hidden = (el) => gone(el) || style(el).visibility === 'hidden';
-
+  const {style, hidden} = lib.memoStyles();  // remembered per element: many share ancestors
   const byUrl = new Map();
   for (const link of document.querySelectorAll('a[href], area[href]')) {
     const name = lib.name(link).replace(/\s+/g, ' ').trim();

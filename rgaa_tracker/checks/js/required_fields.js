@@ -20,12 +20,7 @@
   const NOT_FIELD = new Set(['hidden', 'submit', 'reset', 'button', 'image']);
   const TEXTLESS = 'script, style, template, noscript, select, option, optgroup, textarea, datalist, svg, math';
 
-  const styles = new Map();
-  const style = (el) => {
-    let s = styles.get(el);
-    if (!s) styles.set(el, (s = getComputedStyle(el)));
-    return s;
-  };
+  const {style, hidden} = lib.memoStyles();  // remembered per element: many share ancestors
   // Not seen on screen: display none (self or ancestor), visibility hidden, or clipped to a pixel.
   const unseen = new Map();
   const isUnseen = (el) => {
@@ -42,16 +37,6 @@
     unseen.set(el, result);
     return result;
   };
-  // lib.hidden, remembered per element: many fields share their ancestors.
-  const goneMemo = new Map();
-  const gone = (el) => {
-    if (!el || el.nodeType !== 1) return false;
-    if (goneMemo.has(el)) return goneMemo.get(el);
-    const result = style(el).display === 'none' || el.getAttribute('aria-hidden') === 'true' || gone(el.parentElement);
-    goneMemo.set(el, result);
-    return result;
-  };
-  const hidden = (el) => gone(el) || style(el).visibility === 'hidden';
   const pseudo = (el, which) => {
     const content = getComputedStyle(el, which).content;
     if (!content || content === 'none' || content === 'normal') return '';

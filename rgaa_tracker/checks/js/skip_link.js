@@ -15,23 +15,8 @@
   const CONTENT = /contenu|\bcontent\b|principal|\bmain\b/i;
   const OTHER = /menu|navigation|recherche|search|pied de page|footer/i;
 
-  const deepActive = () => {
-    let el = document.activeElement;
-    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-    return el && el !== document.body && el !== document.documentElement ? el : null;
-  };
-  // Sequential focus navigation restarts from the top: focus a transient element placed before
-  // everything, then remove it (blur() alone keeps the starting point where focus was).
-  const resetStart = () => {
-    const active = deepActive();
-    if (active) active.blur();
-    const mark = document.createElement('span');
-    mark.tabIndex = -1;
-    document.documentElement.insertBefore(mark, document.documentElement.firstChild);
-    mark.focus({preventScroll: true});
-    mark.blur();
-    mark.remove();
-  };
+  const {deepActive} = lib;
+  const resetStart = lib.resetFocusStart;
   const visible = (el) => (el.checkVisibility ? el.checkVisibility({visibilityProperty: true}) : !lib.hidden(el));
   const tabbable = (el, radios) => {
     const index = el.getAttribute('tabindex');
