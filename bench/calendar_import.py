@@ -34,7 +34,7 @@ def main() -> None:
         with db.session_scope(engine) as session:
             session.add(Ministry(code="MBENCH", name="Ministère du banc d'essai"))
             session.flush()
-            session.add_all([Demarche(id=f"b{i:05d}", titre=f"Démarche {i}", ministry_code="MBENCH", url=f"http://127.0.0.1/{i}") for i in range(count)])
+            session.add_all([Demarche(id=f"b{i:05d}", title=f"Démarche {i}", ministry_code="MBENCH", url=f"http://127.0.0.1/{i}") for i in range(count)])
         workbook = Workbook(write_only=True)
         ws = workbook.create_sheet("Calendrier")
         ws.append(remediation.TEMPLATE_HEADER)

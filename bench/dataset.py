@@ -29,8 +29,8 @@ def generate(database_url: str, *, demarches: int = 250, ministries: int = 20, c
         conn.execute(insert(Ministry), [{"code": f"M{m:02d}", "name": f"Ministère {m}"} for m in range(ministries)])
         now = dt.datetime.now(dt.UTC)
         conn.execute(insert(Demarche), [
-            {"id": f"d{i:03d}", "titre": f"Démarche {i}", "ministry_code": f"M{i % ministries:02d}", "url": f"http://127.0.0.1/d{i}",
-             "volumetrie": rng.randint(1_000, 5_000_000), "date_entree": END - dt.timedelta(days=rng.randint(0, 6 * 365)) if i % 5 else None,
+            {"id": f"d{i:03d}", "title": f"Démarche {i}", "ministry_code": f"M{i % ministries:02d}", "url": f"http://127.0.0.1/d{i}",
+             "annual_volume": rng.randint(1_000, 5_000_000), "listed_on": END - dt.timedelta(days=rng.randint(0, 6 * 365)) if i % 5 else None,
              "active": True, "updated_at": now}
             for i in range(demarches)
         ])
@@ -42,8 +42,8 @@ def generate(database_url: str, *, demarches: int = 250, ministries: int = 20, c
                 if day >= END:
                     break
                 declarations.append({"demarche_id": f"d{i:03d}", "provenance": rng.choice(["import", "crawl"]),
-                                     "statut": rng.choice(["non", "partiellement", "totalement"]), "taux": round(rng.uniform(10, 100), 1),
-                                     "date_publication": day if rng.random() > 0.1 else None, "date_audit": day - dt.timedelta(days=30),
+                                     "status": rng.choice(["non", "partiellement", "totalement"]), "rate": round(rng.uniform(10, 100), 1),
+                                     "published_on": day if rng.random() > 0.1 else None, "audited_on": day - dt.timedelta(days=30),
                                      "recorded_at": now, "url": f"http://127.0.0.1/d{i}/accessibilite"})
         conn.execute(insert(Declaration), declarations)
         pages = criteria = rules = 0

@@ -20,19 +20,21 @@ from .tabular import collect, parse_date, parse_rate, read_table, text
 COLUMNS = {
     "demarcheid": "demarche_id",
     "demarche": "demarche_id",
-    "statut": "statut",
-    "etat": "statut",
-    "etatdeconformite": "statut",
-    "taux": "taux",
-    "tauxdeconformite": "taux",
-    "datepublication": "date_publication",
-    "datedepublication": "date_publication",
-    "dateaudit": "date_audit",
-    "datedaudit": "date_audit",
+    "statut": "status",
+    "etat": "status",
+    "etatdeconformite": "status",
+    "taux": "rate",
+    "tauxdeconformite": "rate",
+    "datepublication": "published_on",
+    "datedepublication": "published_on",
+    "dateaudit": "audited_on",
+    "datedaudit": "audited_on",
     "url": "url",
 }
+# The file's column names (SPEC §5), for a user who must add a missing one.
+LABELS = {"status": "statut", "rate": "taux", "published_on": "date_publication", "audited_on": "date_audit"}
 # Each group needs at least one of its columns in the header.
-REQUIRED_GROUPS = (("statut", "taux"), ("date_publication", "date_audit"))
+REQUIRED_GROUPS = (("status", "rate"), ("published_on", "audited_on"))
 STATUSES = ("totalement", "partiellement", "non")
 
 
@@ -64,11 +66,11 @@ def _url(value: object) -> str | None:
 
 def effective_date(declaration: Declaration) -> dt.date | None:
     """The date a declaration takes effect: its publication, else its audit (SPEC §2)."""
-    return declaration.date_publication or declaration.date_audit
+    return declaration.published_on or declaration.audited_on
 
 
 def _key(d: Declaration) -> tuple:
-    return (d.demarche_id, d.statut, d.taux, d.date_publication, d.date_audit, d.url)
+    return (d.demarche_id, d.status, d.rate, d.published_on, d.audited_on, d.url)
 
 
 def import_declarations(*, session: Session, path: Path, today: dt.date | None = None, display_name: str | None = None,
@@ -77,8 +79,8 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
     declaration is not added twice, so importing the same file again changes nothing.
     With ``ministry``, rows of another ministry's démarches are refused (a lead's upload)."""
     today = today or dt.date.today()
-    table = read_table(path, COLUMNS, ("demarche_id",), display_name=display_name)
-    missing = [" ou ".join(group) for group in REQUIRED_GROUPS if not set(group) & set(table.columns)]
+    table = read_table(path, COLUMNS, ("demarche_id",), labels=LABELS, display_name=display_name)
+    missing = [" ou ".join(LABELS[c] for c in group) for group in REQUIRED_GROUPS if not set(group) & set(table.columns)]
     if missing:
         raise ImportRejected(table.filename, [RowError(1, None, None, f"colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}")])
     known = {d.id: d.ministry_code for d in session.exec(select(Demarche)).all()}
@@ -93,26 +95,26 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
             errors.append(RowError(row, "demarche_id", demarche_id, "démarche inconnue (importez d'abord le catalogue des démarches)"))
         elif ministry and known[demarche_id] != ministry:
             errors.append(RowError(row, "demarche_id", demarche_id, f"démarche du ministère {known[demarche_id]}, pas du ministère {ministry}"))
-        status = collect(errors, row, "statut", cells.get("statut"), parse_status)
-        rate = collect(errors, row, "taux", cells.get("taux"), parse_rate)
-        published = collect(errors, row, "date_publication", cells.get("date_publication"), parse_date)
-        audited = collect(errors, row, "date_audit", cells.get("date_audit"), parse_date)
+        status = collect(errors, row, "status", cells.get("status"), parse_status)
+        rate = collect(errors, row, "rate", cells.get("rate"), parse_rate)
+        published = collect(errors, row, "published_on", cells.get("published_on"), parse_date)
+        audited = collect(errors, row, "audited_on", cells.get("audited_on"), parse_date)
         url = collect(errors, row, "url", cells.get("url"), _url)
-        for column, day in (("date_publication", published), ("date_audit", audited)):
+        for column, day in (("published_on", published), ("audited_on", audited)):
             if day and day > today:
                 errors.append(RowError(row, column, day.isoformat(), "date dans le futur"))
-        if not published and not audited and "date_publication" not in {e.column for e in errors if e.row == row}:
-            errors.append(RowError(row, "date_publication", "", "date de publication ou d'audit obligatoire"))
-        if status is None and rate is None and not any(e.row == row and e.column in ("statut", "taux") for e in errors):
-            errors.append(RowError(row, "statut", "", "statut ou taux obligatoire"))
+        if not published and not audited and "published_on" not in {e.column for e in errors if e.row == row}:
+            errors.append(RowError(row, "published_on", "", "date de publication ou d'audit obligatoire"))
+        if status is None and rate is None and not any(e.row == row and e.column in ("status", "rate") for e in errors):
+            errors.append(RowError(row, "status", "", "statut ou taux obligatoire"))
         if status == "totalement" and rate is not None and rate < 100:
             warnings.append(f"ligne {row} : statut « totalement conforme » avec un taux de {rate:g} %")
         if status == "non" and rate is not None and rate >= 50:
             warnings.append(f"ligne {row} : statut « non conforme » avec un taux de {rate:g} %")
-        parsed.append(Declaration(demarche_id=demarche_id, provenance=provenance, statut=status, taux=rate,
-                                  date_publication=published, date_audit=audited, url=url, source=source or table.filename))
+        parsed.append(Declaration(demarche_id=demarche_id, provenance=provenance, status=status, rate=rate,
+                                  published_on=published, audited_on=audited, url=url, source=source or table.filename))
     if errors:
-        raise ImportRejected(table.filename, errors)
+        raise table.rejected(errors, LABELS)
     existing = {_key(d) for d in session.exec(select(Declaration).where(Declaration.demarche_id.in_({d.demarche_id for d in parsed}))).all()}
     added = 0
     for declaration in parsed:
@@ -126,7 +128,7 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
 
 
 def list_declarations(*, session: Session, demarche_id: str | None = None) -> list[Declaration]:
-    query = select(Declaration).order_by(Declaration.demarche_id, Declaration.date_publication, Declaration.date_audit, Declaration.id)
+    query = select(Declaration).order_by(Declaration.demarche_id, Declaration.published_on, Declaration.audited_on, Declaration.id)
     if demarche_id:
         if session.get(Demarche, demarche_id) is None:
             raise NotFound(f"Démarche inconnue : {demarche_id}")
@@ -138,10 +140,10 @@ def as_dict(declaration: Declaration) -> dict:
     return {
         "demarche_id": declaration.demarche_id,
         "provenance": declaration.provenance,
-        "statut": declaration.statut,
-        "taux": declaration.taux,
-        "date_publication": declaration.date_publication.isoformat() if declaration.date_publication else None,
-        "date_audit": declaration.date_audit.isoformat() if declaration.date_audit else None,
+        "statut": declaration.status,
+        "taux": declaration.rate,
+        "date_publication": declaration.published_on.isoformat() if declaration.published_on else None,
+        "date_audit": declaration.audited_on.isoformat() if declaration.audited_on else None,
         "url": declaration.url,
         "rgaa_version": declaration.rgaa_version,
         "recorded_at": declaration.recorded_at.isoformat(),

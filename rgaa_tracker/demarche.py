@@ -9,26 +9,29 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from .errors import ImportRejected, RowError
+from .errors import RowError
 from .models import Demarche, Ministry, utcnow
 from .tabular import collect, parse_bool, parse_date, parse_int, read_table, text
 
 COLUMNS = {
     "id": "id",
     "identifiant": "id",
-    "titre": "titre",
-    "title": "titre",
-    "ministere": "ministere",
-    "ministerecode": "ministere",
-    "ministerenom": "ministere_nom",
+    "titre": "title",
+    "title": "title",
+    "ministere": "ministry",
+    "ministerecode": "ministry",
+    "ministerenom": "ministry_name",
     "url": "url",
     "adresse": "url",
-    "volumetrie": "volumetrie",
-    "dateentree": "date_entree",
-    "datedentree": "date_entree",
-    "actif": "actif",
+    "volumetrie": "annual_volume",
+    "dateentree": "listed_on",
+    "datedentree": "listed_on",
+    "actif": "active",
 }
-REQUIRED = ("id", "titre", "ministere", "url")
+# The file's column names (SPEC §5), for a user who must add a missing one.
+LABELS = {"title": "titre", "ministry": "ministere", "ministry_name": "ministere_nom", "annual_volume": "volumetrie",
+          "listed_on": "date_entree", "active": "actif"}
+REQUIRED = ("id", "title", "ministry", "url")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
@@ -67,20 +70,20 @@ def _required_text(value: object) -> str:
 
 def import_demarches(*, session: Session, path: Path, display_name: str | None = None) -> ImportSummary:
     """Create or update démarches from a file; all rows or none."""
-    table = read_table(path, COLUMNS, REQUIRED, display_name=display_name)
+    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name)
     errors: list[RowError] = []
     parsed: list[dict] = []
     seen: dict[str, int] = {}
     for row, cells in table.rows:
         item = {
             "id": collect(errors, row, "id", cells.get("id"), _check_pattern(_ID, "identifiant attendu : lettres, chiffres, « . », « _ » ou « - », sans espace")),
-            "titre": collect(errors, row, "titre", cells.get("titre"), _required_text),
-            "ministere": collect(errors, row, "ministere", cells.get("ministere"), _check_pattern(_CODE, "code de ministère attendu (ex. MEF), sans espace")),
-            "ministere_nom": text(cells.get("ministere_nom")),
+            "title": collect(errors, row, "title", cells.get("title"), _required_text),
+            "ministry": collect(errors, row, "ministry", cells.get("ministry"), _check_pattern(_CODE, "code de ministère attendu (ex. MEF), sans espace")),
+            "ministry_name": text(cells.get("ministry_name")),
             "url": collect(errors, row, "url", cells.get("url"), _check_url),
-            "volumetrie": collect(errors, row, "volumetrie", cells.get("volumetrie"), parse_int),
-            "date_entree": collect(errors, row, "date_entree", cells.get("date_entree"), parse_date),
-            "actif": collect(errors, row, "actif", cells.get("actif"), parse_bool),
+            "annual_volume": collect(errors, row, "annual_volume", cells.get("annual_volume"), parse_int),
+            "listed_on": collect(errors, row, "listed_on", cells.get("listed_on"), parse_date),
+            "active": collect(errors, row, "active", cells.get("active"), parse_bool),
         }
         if item["id"]:
             if item["id"] in seen:
@@ -88,32 +91,32 @@ def import_demarches(*, session: Session, path: Path, display_name: str | None =
             seen.setdefault(item["id"], row)
         parsed.append(item)
     if errors:
-        raise ImportRejected(table.filename, errors)
+        raise table.rejected(errors, LABELS)
 
     created = updated = 0
     ministries = {m.code: m for m in session.exec(select(Ministry)).all()}
     existing = {d.id: d for d in session.exec(select(Demarche).where(Demarche.id.in_(list(seen)))).all()}
     for item in parsed:
-        code = item["ministere"]
+        code = item["ministry"]
         if code not in ministries:
-            ministries[code] = Ministry(code=code, name=item["ministere_nom"] or code)
-        elif item["ministere_nom"]:
-            ministries[code].name = item["ministere_nom"]
+            ministries[code] = Ministry(code=code, name=item["ministry_name"] or code)
+        elif item["ministry_name"]:
+            ministries[code].name = item["ministry_name"]
         session.add(ministries[code])
     session.flush()  # ministries before the démarches that reference them
     for item in parsed:
-        code = item["ministere"]
+        code = item["ministry"]
         demarche = existing.get(item["id"])
         if demarche is None:
-            demarche = Demarche(id=item["id"], titre=item["titre"], ministry_code=code, url=item["url"])
+            demarche = Demarche(id=item["id"], title=item["title"], ministry_code=code, url=item["url"])
             created += 1
         else:
             updated += 1
-        demarche.titre, demarche.ministry_code, demarche.url = item["titre"], code, item["url"]
-        demarche.volumetrie = item["volumetrie"]
-        demarche.date_entree = item["date_entree"]
-        if item["actif"] is not None:
-            demarche.active = item["actif"]
+        demarche.title, demarche.ministry_code, demarche.url = item["title"], code, item["url"]
+        demarche.annual_volume = item["annual_volume"]
+        demarche.listed_on = item["listed_on"]
+        if item["active"] is not None:
+            demarche.active = item["active"]
         demarche.updated_at = utcnow()
         session.add(demarche)
     session.flush()

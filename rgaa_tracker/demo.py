@@ -58,9 +58,9 @@ _LOGO = (
 @dataclass(frozen=True)
 class DemoDemarche:
     id: str
-    titre: str
+    title: str
     ministry: str
-    volumetrie: int
+    annual_volume: int
     defects: tuple[str, ...]
     mention: str  # totalement | partiellement | non
     rate: float | None  # rate written in its statement, None when no audit
@@ -115,7 +115,7 @@ def _layout(demarche: DemoDemarche, title: str, body: str, *, lang: bool = True,
 
 def start_page(demarche: DemoDemarche) -> str:
     d = set(demarche.defects)
-    titre = html.escape(demarche.titre)
+    title = html.escape(demarche.title)
     section = "<h4>Pièces justificatives</h4>" if "heading_order" in d else "<h2>Pièces justificatives</h2>"
     logo = f'<img src="{_LOGO}" width="120" height="40">' if "alt" in d else f'<img src="{_LOGO}" width="120" height="40" alt="Formulaire en ligne">'
     field = '<p>Votre nom</p><input type="text" name="nom" autocomplete="family-name">' if "label" in d else '<label for="nom">Votre nom</label><input type="text" id="nom" name="nom" autocomplete="family-name">'
@@ -130,7 +130,7 @@ def start_page(demarche: DemoDemarche) -> str:
                '<input type="radio" id="pour-autre" name="pour" value="autre"><label for="pour-autre">Pour une autre personne</label>')
     question = "Vous faites la démarche :"
     radios = f"<p>{question}</p>{choices}" if "radio_group" in d else f"<fieldset><legend>{question}</legend>{choices}</fieldset>"
-    body = f"""<h1>{titre}</h1>
+    body = f"""<h1>{title}</h1>
 {logo}
 <p>Faites votre démarche en ligne, en quelques minutes.</p>
 {contrast}
@@ -143,7 +143,7 @@ def start_page(demarche: DemoDemarche) -> str:
 {field}
 <button type="submit">Continuer</button>
 </form>"""
-    return _layout(demarche, demarche.titre, body, lang="lang" not in d, doctype="doctype" not in d)
+    return _layout(demarche, demarche.title, body, lang="lang" not in d, doctype="doctype" not in d)
 
 
 def statement_page(demarche: DemoDemarche) -> str:
@@ -155,7 +155,7 @@ def statement_page(demarche: DemoDemarche) -> str:
     body = f"""<h1>Déclaration d'accessibilité</h1>
 <p>Le {html.escape(MINISTRIES[demarche.ministry])} s'engage à rendre ses services en ligne accessibles.</p>
 <h2>État de conformité</h2>
-<p>« {html.escape(demarche.titre)} » est {demarche.mention} conforme au RGAA 4.1.</p>
+<p>« {html.escape(demarche.title)} » est {demarche.mention} conforme au RGAA 4.1.</p>
 <h2>Résultats des tests</h2>
 {results}
 <h2>Établissement de cette déclaration</h2>
@@ -223,7 +223,7 @@ def write_catalogue(path: Path, base_url: str) -> Path:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(["id", "titre", "ministere", "ministere_nom", "url", "volumetrie", "date_entree"])
         for d in CATALOGUE:
-            writer.writerow([d.id, d.titre, d.ministry, MINISTRIES[d.ministry], f"{base_url}/{d.id}/", d.volumetrie, "2020-06-01"])
+            writer.writerow([d.id, d.title, d.ministry, MINISTRIES[d.ministry], f"{base_url}/{d.id}/", d.annual_volume, "2020-06-01"])
     return path
 
 

@@ -85,7 +85,7 @@ class Indicators:
 
 def active_demarches(*, session: Session, as_of: dt.date) -> list[Demarche]:
     query = select(Demarche).where(Demarche.active == True)  # noqa: E712
-    query = query.where((Demarche.date_entree == None) | (Demarche.date_entree <= as_of))  # noqa: E711
+    query = query.where((Demarche.listed_on == None) | (Demarche.listed_on <= as_of))  # noqa: E711
     return list(session.exec(query.order_by(Demarche.id)).all())
 
 
@@ -94,7 +94,7 @@ def declarations_in_force(*, session: Session, as_of: dt.date) -> dict[str, Decl
 
     Ranked in SQL so only one row per démarche is turned into an object.
     """
-    effective = func.coalesce(Declaration.date_publication, Declaration.date_audit)
+    effective = func.coalesce(Declaration.published_on, Declaration.audited_on)
     ranked = (
         select(
             Declaration.id,
@@ -112,9 +112,9 @@ def declarations_in_force(*, session: Session, as_of: dt.date) -> dict[str, Decl
 
 def declared_rate(declaration: Declaration) -> float | None:
     """The declared rate; « totalement conforme » means every criterion is met."""
-    if declaration.taux is not None:
-        return declaration.taux
-    return 100.0 if declaration.statut == "totalement" else None
+    if declaration.rate is not None:
+        return declaration.rate
+    return 100.0 if declaration.status == "totalement" else None
 
 
 def status_of(demarche: Demarche, declaration: Declaration | None, as_of: dt.date, settings: Settings) -> DemarcheStatus:
@@ -154,7 +154,7 @@ def national_shares(*, session: Session, dates: list[dt.date], settings: Setting
             latest[declaration.demarche_id] = declaration  # sorted: the last one seen wins
         counts = Counts()
         for demarche in demarches:
-            if demarche.date_entree is None or demarche.date_entree <= day:
+            if demarche.listed_on is None or demarche.listed_on <= day:
                 counts.add(status_of(demarche, latest.get(demarche.id), day, settings))
         shares.append(counts.share)
     return shares
@@ -193,7 +193,7 @@ def compute(*, session: Session, as_of: dt.date, settings: Settings, ministry: s
         ministries.setdefault(status.demarche.ministry_code, Counts()).add(status)
     claims = {
         d for d, s in statuses.items()
-        if s.declaration is not None and ((declared_rate(s.declaration) or 0) >= settings.threshold or s.declaration.statut == "totalement")
+        if s.declaration is not None and ((declared_rate(s.declaration) or 0) >= settings.threshold or s.declaration.status == "totalement")
     }
     questionable = sorted(claims & set(findings.latest_non_conformes(session=session, as_of=as_of, demarche_ids=claims))) if claims else []
     baseline = national.share if as_of == settings.baseline_date else baseline_share(session=session, settings=settings)

@@ -20,11 +20,11 @@ class Ministry(SQLModel, table=True):
 
 
 class DemarcheBase(SQLModel):
-    titre: str = Field(max_length=500)
+    title: str = Field(max_length=500)
     ministry_code: str = Field(foreign_key="ministry.code", index=True, max_length=32)
     url: str = Field(max_length=2000)
-    volumetrie: int | None = None
-    date_entree: dt.date | None = None
+    annual_volume: int | None = None
+    listed_on: dt.date | None = None
     active: bool = True
 
 
@@ -106,14 +106,14 @@ class Declaration(SQLModel, table=True):
     """One published accessibility statement of a démarche. Rows are only ever added: a newer
     declaration supersedes an older one by its dates, it never overwrites it."""
 
-    __table_args__ = (Index("ix_declaration_demarche_dates", "demarche_id", "date_publication", "date_audit"),)
+    __table_args__ = (Index("ix_declaration_demarche_dates", "demarche_id", "published_on", "audited_on"),)
     id: int | None = Field(default=None, primary_key=True)
     demarche_id: str = Field(foreign_key="demarche.id", max_length=128)
     provenance: str = Field(max_length=8)  # import | crawl | web
-    statut: str | None = Field(default=None, max_length=16)  # totalement | partiellement | non
-    taux: float | None = None
-    date_publication: dt.date | None = None
-    date_audit: dt.date | None = None
+    status: str | None = Field(default=None, max_length=16)  # totalement | partiellement | non
+    rate: float | None = None
+    published_on: dt.date | None = None
+    audited_on: dt.date | None = None
     url: str | None = Field(default=None, max_length=2000)
     rgaa_version: str | None = Field(default=None, max_length=16)
     recorded_at: dt.datetime = Field(default_factory=utcnow)
@@ -138,15 +138,15 @@ class CalendarVersion(SQLModel, table=True):
 class Milestone(SQLModel, table=True):
     """One jalon of one démarche in one calendar version."""
 
-    __table_args__ = (UniqueConstraint("version_id", "demarche_id", "etape"),)
+    __table_args__ = (UniqueConstraint("version_id", "demarche_id", "step"),)
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="calendar_version.id", index=True)
     demarche_id: str = Field(foreign_key="demarche.id", index=True, max_length=128)
-    etape: str = Field(max_length=16)  # audit | corrections | contre_audit | declaration
-    date_prevue: dt.date | None = None
-    date_realisee: dt.date | None = None
-    taux_cible: float | None = None
-    commentaire: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    step: str = Field(max_length=16)  # audit | corrections | contre_audit | declaration
+    planned_on: dt.date | None = None
+    done_on: dt.date | None = None
+    target_rate: float | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     row: int = 0  # row of the uploaded file, to point back at it
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from . import findings, indicator, spreadsheet
-from .errors import ImportRejected, NotFound, RowError
+from .errors import NotFound, RowError
 from .models import CalendarVersion, Demarche, Milestone, Ministry, utcnow
 from .settings import Settings
 from .tabular import collect, header_key, parse_date, parse_rate, read_table, text
@@ -35,14 +35,16 @@ _STEP_ALIASES = {
 STEP_OF = {alias: step for step, aliases in _STEP_ALIASES.items() for alias in aliases}
 COLUMNS = {
     **{k: "demarche_id" for k in ("demarcheid", "demarche", "identifiantdemarche", "identifiantdelademarche", "iddemarche")},
-    **{k: "etape" for k in ("etape", "jalon", "step")},
-    **{k: "date_prevue" for k in ("dateprevue", "dateplanifiee", "prevue")},
-    **{k: "date_realisee" for k in ("daterealisee", "realisee", "datederealisation")},
-    **{k: "taux_cible" for k in ("tauxcible", "tauxcibledeconformite", "objectifdetaux")},
-    **{k: "commentaire" for k in ("commentaire", "commentaires", "remarque", "remarques")},
-    **{k: "titre" for k in ("titre", "titredelademarche")},  # informative, read and ignored
+    **{k: "step" for k in ("etape", "jalon", "step")},
+    **{k: "planned_on" for k in ("dateprevue", "dateplanifiee", "prevue")},
+    **{k: "done_on" for k in ("daterealisee", "realisee", "datederealisation")},
+    **{k: "target_rate" for k in ("tauxcible", "tauxcibledeconformite", "objectifdetaux")},
+    **{k: "comment" for k in ("commentaire", "commentaires", "remarque", "remarques")},
+    **{k: "title" for k in ("titre", "titredelademarche")},  # informative, read and ignored
 }
-REQUIRED = ("demarche_id", "etape", "date_prevue")
+# The file's column names (SPEC §5), for a user who must add a missing one.
+LABELS = {"step": "etape", "planned_on": "date_prevue", "done_on": "date_realisee", "target_rate": "taux_cible", "comment": "commentaire"}
+REQUIRED = ("demarche_id", "step", "planned_on")
 EXAMPLE_ID = "EXEMPLE"
 TEMPLATE_HEADER = ["Identifiant de la démarche", "Titre de la démarche", "Étape", "Date prévue", "Date réalisée", "Taux cible (%)", "Commentaire"]
 
@@ -64,13 +66,13 @@ def parse_step(value: object) -> str:
 def _check_order(rows: list[Milestone]) -> list[RowError]:
     """Within a démarche, a step is not planned before an earlier step."""
     errors = []
-    by_step = {m.etape: m for m in rows if m.date_prevue}
+    by_step = {m.step: m for m in rows if m.planned_on}
     for later_index, later in enumerate(STEPS):
         for earlier in STEPS[:later_index]:
             a, b = by_step.get(earlier), by_step.get(later)
-            if a and b and b.date_prevue < a.date_prevue:
-                errors.append(RowError(b.row, "date_prevue", b.date_prevue.strftime("%d/%m/%Y"),
-                                       f"{STEP_LABELS[later]} prévu(e) avant l'étape « {STEP_LABELS[earlier]} » ({a.date_prevue:%d/%m/%Y}, ligne {a.row})"))
+            if a and b and b.planned_on < a.planned_on:
+                errors.append(RowError(b.row, "planned_on", b.planned_on.strftime("%d/%m/%Y"),
+                                       f"{STEP_LABELS[later]} prévu(e) avant l'étape « {STEP_LABELS[earlier]} » ({a.planned_on:%d/%m/%Y}, ligne {a.row})"))
                 break
     return errors
 
@@ -81,7 +83,7 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
     if session.get(Ministry, ministry) is None:
         raise NotFound(f"Ministère inconnu : {ministry}")
     uploaded_at = uploaded_at or utcnow()
-    table = read_table(path, COLUMNS, REQUIRED, display_name=display_name)
+    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name)
     demarches = {d.id: d.ministry_code for d in session.exec(select(Demarche)).all()}
     errors: list[RowError] = []
     warnings = list(table.warnings)
@@ -93,7 +95,7 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
         if demarche_id == EXAMPLE_ID:
             warnings.append(f"ligne {row} : ligne d'exemple ignorée")
             continue
-        if not any(text(cells.get(c)) for c in ("date_prevue", "date_realisee", "taux_cible")):
+        if not any(text(cells.get(c)) for c in ("planned_on", "done_on", "target_rate")):
             blank += 1  # a pre-listed step left empty: not planned yet
             continue
         if not demarche_id:
@@ -102,20 +104,20 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
             errors.append(RowError(row, "demarche_id", demarche_id, "démarche inconnue"))
         elif demarches[demarche_id] != ministry:
             errors.append(RowError(row, "demarche_id", demarche_id, f"démarche du ministère {demarches[demarche_id]}, pas du ministère {ministry}"))
-        step = collect(errors, row, "etape", cells.get("etape"), parse_step)
-        planned = collect(errors, row, "date_prevue", cells.get("date_prevue"), parse_date)
-        done = collect(errors, row, "date_realisee", cells.get("date_realisee"), parse_date)
-        rate = collect(errors, row, "taux_cible", cells.get("taux_cible"), parse_rate)
-        if planned is None and not any(e.row == row and e.column == "date_prevue" for e in errors):
-            errors.append(RowError(row, "date_prevue", "", "date prévue obligatoire"))
+        step = collect(errors, row, "step", cells.get("step"), parse_step)
+        planned = collect(errors, row, "planned_on", cells.get("planned_on"), parse_date)
+        done = collect(errors, row, "done_on", cells.get("done_on"), parse_date)
+        rate = collect(errors, row, "target_rate", cells.get("target_rate"), parse_rate)
+        if planned is None and not any(e.row == row and e.column == "planned_on" for e in errors):
+            errors.append(RowError(row, "planned_on", "", "date prévue obligatoire"))
         if done and done > uploaded_at.date():
-            errors.append(RowError(row, "date_realisee", done.strftime("%d/%m/%Y"), "date réalisée dans le futur"))
+            errors.append(RowError(row, "done_on", done.strftime("%d/%m/%Y"), "date réalisée dans le futur"))
         if step and demarche_id:
             first = seen.setdefault((demarche_id, step), row)
             if first != row:
-                errors.append(RowError(row, "etape", text(cells.get("etape")), f"étape en double pour cette démarche (déjà ligne {first})"))
-        milestones.append(Milestone(demarche_id=demarche_id, etape=step or "", date_prevue=planned, date_realisee=done,
-                                    taux_cible=rate, commentaire=text(cells.get("commentaire")), row=row))
+                errors.append(RowError(row, "step", text(cells.get("step")), f"étape en double pour cette démarche (déjà ligne {first})"))
+        milestones.append(Milestone(demarche_id=demarche_id, step=step or "", planned_on=planned, done_on=done,
+                                    target_rate=rate, comment=text(cells.get("comment")), row=row))
     per_demarche: dict[str, list[Milestone]] = defaultdict(list)
     for milestone in milestones:
         per_demarche[milestone.demarche_id].append(milestone)
@@ -124,7 +126,7 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
     if not milestones and not errors:
         errors.append(RowError(None, None, None, "aucun jalon renseigné (toutes les dates sont vides)"))
     if errors:
-        raise ImportRejected(table.filename, sorted(errors, key=lambda e: (e.row or 0, e.column or "")))
+        raise table.rejected(errors, LABELS)
     if blank:
         warnings.append(f"{blank} ligne(s) sans date ignorée(s) (étapes non planifiées)")
 
@@ -134,7 +136,7 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
     session.add(version)
     session.flush()
     # One bulk INSERT: a 10,000-row calendar must not build 10,000 ORM units of work.
-    fields = ("demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire", "row")
+    fields = ("demarche_id", "step", "planned_on", "done_on", "target_rate", "comment", "row")
     # A Core insert on the table: SQLAlchemy batches it into multi-row INSERTs on every database.
     session.connection().execute(insert(Milestone.__table__), [{"version_id": version.id, **{f: getattr(m, f) for f in fields}} for m in milestones])
     before = milestones_of(session=session, version=previous) if previous else []
@@ -143,13 +145,13 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
 
 def compare(before: list[Milestone], after: list[Milestone]) -> dict[str, list[str]]:
     """What changed between two versions, in words a ministry lead reads."""
-    old = {(m.demarche_id, m.etape): m for m in before}
-    new = {(m.demarche_id, m.etape): m for m in after}
+    old = {(m.demarche_id, m.step): m for m in before}
+    new = {(m.demarche_id, m.step): m for m in after}
     label = lambda key: f"{key[0]} — {STEP_LABELS[key[1]]}"  # noqa: E731
     moved = [
-        f"{label(k)} : {old[k].date_prevue:%d/%m/%Y} → {new[k].date_prevue:%d/%m/%Y}"
+        f"{label(k)} : {old[k].planned_on:%d/%m/%Y} → {new[k].planned_on:%d/%m/%Y}"
         for k in sorted(old.keys() & new.keys())
-        if old[k].date_prevue != new[k].date_prevue and old[k].date_prevue and new[k].date_prevue
+        if old[k].planned_on != new[k].planned_on and old[k].planned_on and new[k].planned_on
     ]
     return {"added": [label(k) for k in sorted(new.keys() - old.keys())], "removed": [label(k) for k in sorted(old.keys() - new.keys())], "moved": moved}
 
@@ -183,22 +185,22 @@ def _ministry_status(session: Session, code: str, as_of: dt.date, settings: Sett
     rows = session.exec(select(Milestone).where(Milestone.version_id.in_([v.id for v in versions]))).all()
     order = {v.id: i for i, v in enumerate(versions)}
     for milestone in sorted(rows, key=lambda m: order[m.version_id]):
-        if milestone.date_prevue:
-            first_planned.setdefault((milestone.demarche_id, milestone.etape), milestone.date_prevue)
+        if milestone.planned_on:
+            first_planned.setdefault((milestone.demarche_id, milestone.step), milestone.planned_on)
     latest = [m for m in rows if m.version_id == versions[-1].id]
-    latest.sort(key=lambda m: (m.demarche_id, STEPS.index(m.etape)))
+    latest.sort(key=lambda m: (m.demarche_id, STEPS.index(m.step)))
     planned_ids = {m.demarche_id for m in latest}
     entry["coverage"] = round(len(planned_ids & active) / len(active), 6) if active else 0.0
     projected = set(accessible)
     for m in latest:
-        if m.date_prevue and m.date_prevue < as_of and not (m.date_realisee and m.date_realisee <= as_of):
-            entry["late"].append({"demarche_id": m.demarche_id, "etape": m.etape, "date_prevue": m.date_prevue.isoformat()})
-        first = first_planned.get((m.demarche_id, m.etape))
-        if first and m.date_prevue and m.date_prevue > first:
-            entry["slipped"].append({"demarche_id": m.demarche_id, "etape": m.etape, "first_planned": first.isoformat(),
-                                     "latest_planned": m.date_prevue.isoformat(), "days": (m.date_prevue - first).days})
-        if (m.etape == "declaration" and m.demarche_id in active and m.date_prevue and m.date_prevue <= settings.deadline
-                and m.taux_cible is not None and m.taux_cible >= settings.threshold):
+        if m.planned_on and m.planned_on < as_of and not (m.done_on and m.done_on <= as_of):
+            entry["late"].append({"demarche_id": m.demarche_id, "etape": m.step, "date_prevue": m.planned_on.isoformat()})
+        first = first_planned.get((m.demarche_id, m.step))
+        if first and m.planned_on and m.planned_on > first:
+            entry["slipped"].append({"demarche_id": m.demarche_id, "etape": m.step, "first_planned": first.isoformat(),
+                                     "latest_planned": m.planned_on.isoformat(), "days": (m.planned_on - first).days})
+        if (m.step == "declaration" and m.demarche_id in active and m.planned_on and m.planned_on <= settings.deadline
+                and m.target_rate is not None and m.target_rate >= settings.threshold):
             projected.add(m.demarche_id)
     entry["projected_share_at_deadline"] = round(len(projected) / len(active), 6) if active else 0.0
     return entry, projected, len(active)
@@ -228,7 +230,7 @@ def write_template(*, session: Session, path: Path, ministry: str | None = None)
         if session.get(Ministry, ministry) is None:
             raise NotFound(f"Ministère inconnu : {ministry}")
         for demarche in session.exec(select(Demarche).where(Demarche.ministry_code == ministry, Demarche.active == True).order_by(Demarche.id)).all():  # noqa: E712
-            rows += [[demarche.id, demarche.titre, STEP_LABELS[step], None, None, None, ""] for step in STEPS]
+            rows += [[demarche.id, demarche.title, STEP_LABELS[step], None, None, None, ""] for step in STEPS]
     notice = [[line] for line in (
         "Une ligne par jalon : audit, corrections, contre-audit, publication de la déclaration.",
         "Dates au format JJ/MM/AAAA ou AAAA-MM-JJ ; le taux cible est un pourcentage (ex. 75 ou 75,5).",

@@ -183,10 +183,10 @@ def data_tables(context: dict) -> dict[str, tuple[list[str], list[list[object]]]
                          m["plan"]["coverage"] if m["plan"] else None, len(m["plan"]["late"]) if m["plan"] else None,
                          m["plan"]["projected_share_at_deadline"] if m["plan"] else None] for m in context["ministries"]]),
         "evolutions": (["evolution", "demarche_id", "titre", "ministere"],
-                       [[kind, s.demarche.id, s.demarche.titre, s.demarche.ministry_code]
+                       [[kind, s.demarche.id, s.demarche.title, s.demarche.ministry_code]
                         for kind, items in (("devenue_accessible", context["became"]), ("expiree", context["expired"]), ("nouvelle", context["appeared"])) for s in items]),
         "contestables": (["demarche_id", "titre", "taux_declare", "statut_declare", "criteres_non_conformes"],
-                         [[s.demarche.id, s.demarche.titre, s.declaration.taux, s.declaration.statut, " ".join(context["questionable_criteria"].get(s.demarche.id, []))]
+                         [[s.demarche.id, s.demarche.title, s.declaration.rate, s.declaration.status, " ".join(context["questionable_criteria"].get(s.demarche.id, []))]
                           for s in context["questionable"]]),
         "glissements": (["ministere", "demarche_id", "etape", "premiere_date", "derniere_date", "jours"],
                         [[s["ministry"], s["demarche_id"], s["etape"], s["first_planned"], s["latest_planned"], s["days"]] for s in context["slipped"]]),

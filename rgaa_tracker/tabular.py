@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -33,12 +33,25 @@ def header_key(name: object) -> str:
 
 @dataclass
 class Table:
-    """Cells keyed by canonical column name; ``rows`` pairs each with its spreadsheet row number."""
+    """Cells keyed by canonical column name; ``rows`` pairs each with its spreadsheet row number.
+
+    Canonical names are the code's (English); ``headers`` keeps the header each was read from,
+    so an error names the column as the user's own file does.
+    """
 
     filename: str
     columns: list[str]
     rows: list[tuple[int, dict[str, object]]]
     warnings: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def rejected(self, errors: Iterable[RowError], labels: dict[str, str]) -> ImportRejected:
+        """The refusal of this file: errors in the order of its rows and columns, each naming its
+        column by the user's header."""
+        position = {column: i for i, column in enumerate(self.columns)}
+        ordered = sorted(errors, key=lambda e: (e.row or 0, position.get(e.column, len(position))))
+        named = [replace(e, column=self.headers.get(e.column) or labels.get(e.column, e.column)) if e.column else e for e in ordered]
+        return ImportRejected(self.filename, named)
 
 
 def _decode(data: bytes) -> str:
@@ -89,11 +102,14 @@ def _sheets(path: Path) -> list[tuple[str, list[list[object]]]]:
     return [(name, workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names]
 
 
-def read_table(path: Path, columns: dict[str, str], required: Iterable[str], *, display_name: str | None = None) -> Table:
+def read_table(path: Path, columns: dict[str, str], required: Iterable[str], *, labels: dict[str, str] | None = None,
+               display_name: str | None = None) -> Table:
     """Read the first sheet (or CSV) whose header row holds every required column.
 
-    ``columns`` maps accepted header keys (see ``header_key``) to canonical names.
+    ``columns`` maps accepted header keys (see ``header_key``) to canonical names; ``labels``
+    gives the French column name (SPEC §5) a missing column is asked for by.
     """
+    labels = labels or {}
     name = display_name or path.name
     required = list(required)
     try:
@@ -117,7 +133,7 @@ def read_table(path: Path, columns: dict[str, str], required: Iterable[str], *, 
         missing = [col for col in required if col not in mapped]
         if missing:
             where = f"feuille « {sheet} » : " if sheet else ""
-            problems.append(RowError(header_row, None, None, f"{where}colonne(s) obligatoire(s) absente(s) : {', '.join(missing)}"))
+            problems.append(RowError(header_row, None, None, f"{where}colonne(s) obligatoire(s) absente(s) : {', '.join(labels.get(c, c) for c in missing)}"))
             continue
         warnings = [
             f"colonne « {cell} » ignorée (inconnue)"
@@ -132,10 +148,11 @@ def read_table(path: Path, columns: dict[str, str], required: Iterable[str], *, 
             raise ImportRejected(name, [RowError(None, None, None, "le fichier ne contient aucune ligne de données")])
         if sheet and len(grids) > 1:
             warnings.append(f"feuille « {sheet} » lue")
-        return Table(name, [c for c in mapped if c], rows, warnings)
+        headers = {canonical: str(cell).strip() for cell, canonical in zip(header, mapped) if canonical}
+        return Table(name, [c for c in mapped if c], rows, warnings, headers)
     if len(grids) > 1:
         names = ", ".join(f"« {sheet} »" for sheet, _ in grids)
-        problems = [RowError(None, None, None, f"aucune feuille ne contient les colonnes attendues ({', '.join(required)}) ; feuilles trouvées : {names}")]
+        problems = [RowError(None, None, None, f"aucune feuille ne contient les colonnes attendues ({', '.join(labels.get(c, c) for c in required)}) ; feuilles trouvées : {names}")]
     raise ImportRejected(name, problems)
 
 

@@ -60,7 +60,7 @@ def database_dump(engine) -> list[str]:
     return lines
 
 
-def add_declaration(engine, demarche_id: str, *, taux=None, statut=None, published=None, audited=None, provenance="import"):
+def add_declaration(engine, demarche_id: str, *, rate=None, status=None, published=None, audited=None, provenance="import"):
     import datetime as dt
 
     from rgaa_tracker.models import Declaration
@@ -69,8 +69,8 @@ def add_declaration(engine, demarche_id: str, *, taux=None, statut=None, publish
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
     with Session(engine) as session:
-        session.add(Declaration(demarche_id=demarche_id, provenance=provenance, taux=taux, statut=statut,
-                                date_publication=day(published), date_audit=day(audited)))
+        session.add(Declaration(demarche_id=demarche_id, provenance=provenance, rate=rate, status=status,
+                                published_on=day(published), audited_on=day(audited)))
         session.commit()
 
 

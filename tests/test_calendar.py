@@ -55,11 +55,11 @@ def test_good_file_in_every_format_becomes_a_version(catalogue, tmp_path, kind):
     result = upload(catalogue, path)
     assert result.version.row_count == 4
     with Session(catalogue) as session:
-        stored = {m.etape: m for m in remediation.milestones_of(session=session, version=result.version)}
+        stored = {m.step: m for m in remediation.milestones_of(session=session, version=result.version)}
     assert set(stored) == set(remediation.STEPS)
-    assert stored["audit"].date_prevue == dt.date(2022, 1, 15) and stored["audit"].date_realisee == dt.date(2022, 1, 20)
-    assert stored["declaration"].taux_cible == 80.0
-    assert stored["corrections"].commentaire == "réunion reportée à l'été"
+    assert stored["audit"].planned_on == dt.date(2022, 1, 15) and stored["audit"].done_on == dt.date(2022, 1, 20)
+    assert stored["declaration"].target_rate == 80.0
+    assert stored["corrections"].comment == "réunion reportée à l'été"
 
 
 BAD = {
@@ -128,7 +128,7 @@ def test_extra_columns_are_ignored_with_a_warning_and_formulas_stay_text(catalog
     result = upload(catalogue, tmp_path / "c.xlsx")
     assert "colonne « Budget » ignorée (inconnue)" in result.warnings
     with Session(catalogue) as session:
-        comments = [m.commentaire for m in remediation.milestones_of(session=session, version=result.version)]
+        comments = [m.comment for m in remediation.milestones_of(session=session, version=result.version)]
     assert comments == ['=HYPERLINK("http://evil.example","clic")', "@SOMME(A1:A2)"]
 
 
@@ -154,7 +154,7 @@ def test_slippage_over_three_uploads_and_history(catalogue, tmp_path):
 
 
 def test_coverage_and_projection_crossing_the_target(catalogue, tmp_path):
-    add_declaration(catalogue, "rsa", taux=90, published="2021-06-01")  # accessible already
+    add_declaration(catalogue, "rsa", rate=90, published="2021-06-01")  # accessible already
     as_of = dt.date(2022, 3, 1)
 
     def projection():

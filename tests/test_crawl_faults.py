@@ -109,8 +109,8 @@ def test_statement_page_becomes_a_crawl_declaration_once(engine, fast_settings, 
         found = session.exec(select(Declaration)).all()
     assert len(found) == 1
     declaration = found[0]
-    assert (declaration.provenance, declaration.statut, declaration.taux, declaration.rgaa_version) == ("crawl", "partiellement", 68.5, "4.1")
-    assert declaration.date_publication.isoformat() == "2024-03-14"
+    assert (declaration.provenance, declaration.status, declaration.rate, declaration.rgaa_version) == ("crawl", "partiellement", 68.5, "4.1")
+    assert declaration.published_on.isoformat() == "2024-03-14"
     assert declaration.url == hostile_url + "/accessibilite"
 
 

@@ -41,8 +41,8 @@ def test_import_formats_decimal_comma_percent_and_status_words(catalogue, tmp_pa
     assert load(catalogue, path).added == 2
     with Session(catalogue) as session:
         found = {d.demarche_id: d for d in list_declarations(session=session)}
-    assert (found["rsa"].statut, found["rsa"].taux, found["rsa"].date_publication) == ("partiellement", 74.9, dt.date(2021, 3, 15))
-    assert (found["passeport"].statut, found["passeport"].taux, found["passeport"].date_audit) == ("totalement", 100.0, dt.date(2022, 1, 10))
+    assert (found["rsa"].status, found["rsa"].rate, found["rsa"].published_on) == ("partiellement", 74.9, dt.date(2021, 3, 15))
+    assert (found["passeport"].status, found["passeport"].rate, found["passeport"].audited_on) == ("totalement", 100.0, dt.date(2022, 1, 10))
     assert found["rsa"].provenance == "import"
 
 
@@ -54,7 +54,7 @@ def test_history_is_kept_and_reimport_adds_nothing(catalogue, tmp_path):
     again = load(catalogue, second)
     assert (again.added, again.unchanged) == (0, 1)
     with Session(catalogue) as session:
-        assert [d.taux for d in list_declarations(session=session, demarche_id="rsa")] == [30.0, 80.0]
+        assert [d.rate for d in list_declarations(session=session, demarche_id="rsa")] == [30.0, 80.0]
 
 
 def test_every_bad_row_is_listed_and_nothing_changes(catalogue, tmp_path):

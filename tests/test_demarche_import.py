@@ -45,10 +45,10 @@ def test_import_every_format(engine, tmp_path, kind):
     assert (summary.created, summary.updated) == (2, 0)
     with Session(engine) as session:
         found = {d.id: d for d in list_demarches(session=session)}
-        assert found["rsa-demande"].titre == "Demande de RSA"
-        assert found["rsa-demande"].volumetrie == 800000
-        assert found["rsa-demande"].date_entree == dt.date(2020, 6, 1)
-        assert found["passeport"].volumetrie == 3000000
+        assert found["rsa-demande"].title == "Demande de RSA"
+        assert found["rsa-demande"].annual_volume == 800000
+        assert found["rsa-demande"].listed_on == dt.date(2020, 6, 1)
+        assert found["passeport"].annual_volume == 3000000
         assert found["passeport"].ministry_code == "MININT"
         assert session.get(Ministry, "MSS") is not None
 
@@ -60,7 +60,7 @@ def test_reimport_updates_and_keeps_other_demarches(engine, tmp_path):
     with Session(engine) as session:
         found = {d.id: d for d in list_demarches(session=session)}
     assert set(found) == {"rsa-demande", "passeport"}
-    assert found["passeport"].titre == "Passeport (nouveau titre)"
+    assert found["passeport"].title == "Passeport (nouveau titre)"
 
 
 def test_bad_rows_are_all_listed_and_nothing_is_stored(engine, tmp_path):
@@ -75,9 +75,10 @@ def test_bad_rows_are_all_listed_and_nothing_is_stored(engine, tmp_path):
     with pytest.raises(ImportRejected) as caught:
         load(engine, write_csv(tmp_path / "bad.csv", HEADER, bad))
     errors = {(e.row, e.column) for e in caught.value.errors}
-    assert errors == {(3, "id"), (4, "titre"), (4, "url"), (4, "volumetrie"), (4, "date_entree"), (5, "id")}
+    # Each error names the column by the header of the user's own file.
+    assert errors == {(3, "Identifiant"), (4, "Titre"), (4, "URL"), (4, "Volumétrie"), (4, "Date d'entrée"), (5, "Identifiant")}
     message = str(caught.value)
-    assert "ligne 4" in message and "colonne « url »" in message and "rien n'a été enregistré" in message
+    assert "ligne 4" in message and "colonne « URL »" in message and "rien n'a été enregistré" in message
     assert database_dump(engine) == before
 
 

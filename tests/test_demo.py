@@ -56,7 +56,7 @@ def test_demo_crawl_finds_every_planted_defect(engine, tmp_path, monkeypatch):
         assert found.other_violations == [], item.id
         assert found.footer_mention == item.mention
         block = _block(html, item.id)
-        assert item.titre.replace("'", "&#39;") in html
+        assert item.title.replace("'", "&#39;") in html
         for defect in defects:
             criterion = found.criteria[defect.criterion]
             assert criterion.status == defect.status, (item.id, defect)

@@ -26,7 +26,7 @@ def test_every_interface_gives_the_same_latest_findings(engine, settings, tmp_pa
         ["a", "Démarche A", "MEF", f"{site_url}/img-no-alt.html"],
         ["b", "Démarche B", "MEF", f"{site_url}/clean.html"],
     ])
-    add_declaration(engine, "a", taux=95, published="2025-06-01")  # a high claim the robots contradict
+    add_declaration(engine, "a", rate=95, published="2025-06-01")  # a high claim the robots contradict
     first = run_crawl(engine=engine, settings=settings, concurrency=2)
     second = run_crawl(engine=engine, settings=settings, demarche_ids=["b"])
     # A run still in progress and a failed run are never "the latest audit".

@@ -349,7 +349,7 @@ def test_a_title_of_100000_characters_is_stored_truncated(crawl):
 def test_a_2mb_statement_is_read(crawl):
     found = [d for d in crawl.declarations if d.demarche_id == corpus.demarche_id("statement-2mb")]
     assert len(found) == 1
-    assert (found[0].statut, found[0].taux, found[0].date_publication.isoformat()) == ("partiellement", 68.5, "2024-03-14")
+    assert (found[0].status, found[0].rate, found[0].published_on.isoformat()) == ("partiellement", 68.5, "2024-03-14")
 
 
 def test_the_svg_logo_link_is_the_statement_link(crawl):

@@ -30,7 +30,7 @@ def compute(engine, as_of=T, ministry=None):
 
 
 @pytest.mark.parametrize(
-    "taux, statut, published, audited, declared, accessible",
+    "rate, status, published, audited, declared, accessible",
     [
         (75.0, None, "2021-01-01", None, True, True),          # exactly the threshold is accessible
         (74.9, None, "2021-01-01", None, True, False),         # just below is not
@@ -42,21 +42,21 @@ def compute(engine, as_of=T, ministry=None):
         (90.0, None, "2022-07-01", None, False, False),        # published after T: not in force at T
     ],
 )
-def test_boundaries(db, taux, statut, published, audited, declared, accessible):
-    add_declaration(db, "a", taux=taux, statut=statut, published=published, audited=audited)
+def test_boundaries(db, rate, status, published, audited, declared, accessible):
+    add_declaration(db, "a", rate=rate, status=status, published=published, audited=audited)
     status = compute(db).statuses["a"]
     assert (status.declared, status.accessible) == (declared, accessible)
 
 
 def test_latest_declaration_in_force_wins_and_history_rebuilds_the_past(db):
-    add_declaration(db, "a", taux=40, published="2020-01-01")
+    add_declaration(db, "a", rate=40, published="2020-01-01")
     before = compute(db, dt.date(2021, 1, 1)).as_json()
-    add_declaration(db, "a", taux=80, published="2021-06-01")  # recorded later, published later
+    add_declaration(db, "a", rate=80, published="2021-06-01")  # recorded later, published later
     assert compute(db, dt.date(2021, 1, 1)).as_json() == before
     assert compute(db, dt.date(2021, 1, 1)).statuses["a"].accessible is False
     assert compute(db, dt.date(2021, 7, 1)).statuses["a"].accessible is True
     # a declaration published earlier but imported today rebuilds an old as-of result
-    add_declaration(db, "b", taux=100, published="2020-06-01")
+    add_declaration(db, "b", rate=100, published="2020-06-01")
     assert compute(db, dt.date(2021, 1, 1)).statuses["b"].accessible is True
 
 
@@ -67,7 +67,7 @@ def test_demarche_entering_after_T_is_not_counted(db, tmp_path):
 
     with Session(db) as session:
         late = session.exec(select(Demarche).where(Demarche.id == "d")).one()
-        late.date_entree = dt.date(2022, 7, 1)
+        late.listed_on = dt.date(2022, 7, 1)
         session.add(late)
         session.commit()
     assert compute(db, T).national.active == 3
@@ -75,9 +75,9 @@ def test_demarche_entering_after_T_is_not_counted(db, tmp_path):
 
 
 def test_national_and_ministry_counts_and_json_shape(db):
-    add_declaration(db, "a", taux=80, published="2021-01-01")
-    add_declaration(db, "b", taux=50, published="2021-01-01")
-    add_declaration(db, "c", taux=100, published="2018-01-01")  # expired
+    add_declaration(db, "a", rate=80, published="2021-01-01")
+    add_declaration(db, "b", rate=50, published="2021-01-01")
+    add_declaration(db, "c", rate=100, published="2018-01-01")  # expired
     data = compute(db).as_json()
     assert data["as_of"] == "2022-06-30"
     assert data["national"] == {"active": 4, "declared": 2, "accessible": 1, "share": 0.25}
@@ -93,7 +93,7 @@ def test_national_and_ministry_counts_and_json_shape(db):
 
 def test_trajectory_runs_from_baseline_to_target(db):
     settings = get_settings()
-    add_declaration(db, "a", taux=100, published="2020-01-01")  # 1 of 4 at the baseline
+    add_declaration(db, "a", rate=100, published="2020-01-01")  # 1 of 4 at the baseline
     at_baseline = compute(db, settings.baseline_date).trajectory_share
     assert at_baseline == pytest.approx(0.25)
     assert compute(db, settings.deadline).trajectory_share == pytest.approx(0.8)
@@ -103,9 +103,9 @@ def test_trajectory_runs_from_baseline_to_target(db):
 
 
 def test_questionable_when_latest_crawl_disagrees_with_a_high_claim(db):
-    add_declaration(db, "a", taux=90, published="2021-01-01")
-    add_declaration(db, "b", statut="totalement", published="2021-01-01")
-    add_declaration(db, "c", taux=40, published="2021-01-01")  # low claim: never questionable
+    add_declaration(db, "a", rate=90, published="2021-01-01")
+    add_declaration(db, "b", status="totalement", published="2021-01-01")
+    add_declaration(db, "c", rate=40, published="2021-01-01")  # low claim: never questionable
     add_crawl(db, "2022-06-01T02:00:00", {"a": ["1.1"], "b": [], "c": ["3.2"]})
     add_crawl(db, "2022-06-20T02:00:00", {"a": [], "b": ["11.1"], "c": ["3.2"]})
     assert compute(db, dt.date(2022, 6, 10)).questionable == ["a"]
@@ -114,10 +114,10 @@ def test_questionable_when_latest_crawl_disagrees_with_a_high_claim(db):
 
 
 def test_history_of_national_shares_matches_one_computation_per_date(db):
-    add_declaration(db, "a", taux=80, published="2020-01-01")
-    add_declaration(db, "a", taux=40, published="2021-06-01")  # a later, worse declaration supersedes
-    add_declaration(db, "b", taux=90, audited="2021-01-01")
-    add_declaration(db, "c", statut="totalement", published="2018-01-01")  # expires in 2021
+    add_declaration(db, "a", rate=80, published="2020-01-01")
+    add_declaration(db, "a", rate=40, published="2021-06-01")  # a later, worse declaration supersedes
+    add_declaration(db, "b", rate=90, audited="2021-01-01")
+    add_declaration(db, "c", status="totalement", published="2018-01-01")  # expires in 2021
     dates = [dt.date(2019, 1, 1), dt.date(2020, 6, 1), dt.date(2021, 3, 1), dt.date(2021, 7, 1), dt.date(2024, 1, 1)]
     with Session(db) as session:
         history = indicator.national_shares(session=session, dates=dates, settings=get_settings())

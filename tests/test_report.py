@@ -27,10 +27,10 @@ def programme(engine, tmp_path):
         ["passeport", "Passeport", "MININT", "https://passeport.example/"],
         ["rsa", "RSA", "MSS", "https://rsa.example/"],
     ])
-    add_declaration(engine, "impots", taux=100, published="2021-01-10")
-    add_declaration(engine, "douane", taux=80, published="2022-04-01")    # became accessible since SINCE
-    add_declaration(engine, "permis", taux=90, published="2019-05-01")    # expired between SINCE and AS_OF
-    add_declaration(engine, "passeport", taux=60, published="2021-09-01")
+    add_declaration(engine, "impots", rate=100, published="2021-01-10")
+    add_declaration(engine, "douane", rate=80, published="2022-04-01")    # became accessible since SINCE
+    add_declaration(engine, "permis", rate=90, published="2019-05-01")    # expired between SINCE and AS_OF
+    add_declaration(engine, "passeport", rate=60, published="2021-09-01")
     add_crawl(engine, "2022-02-20T02:00:00", {"impots": ["3.2"], "douane": ["1.1", "3.2"]})
     add_crawl(engine, "2022-06-29T02:00:00", {"impots": ["1.1"], "douane": ["1.1"], "permis": []})
     header = ["demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire"]

@@ -32,7 +32,7 @@ def server(engine, settings, tmp_path):
         ["piege", "Démarche <script>alert('xss')</script>", "MEF", "https://piege.example/"],
         ["passeport", "Passeport", "MININT", "https://passeport.example/"],
     ])
-    add_declaration(engine, "impots", taux=90, published="2025-01-10")
+    add_declaration(engine, "impots", rate=90, published="2025-01-10")
     add_crawl(engine, (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"), {"impots": ["1.1"], "piege": []})
     with Session(engine) as session:
         for email, ministry, admin in (("lead@mef.example", "MEF", False), ("lead@minint.example", "MININT", False), ("admin@dinum.example", None, True)):

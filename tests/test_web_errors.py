@@ -28,10 +28,10 @@ PASSWORD = "un-mot-de-passe-solide"
 PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 GOOD_CSV = b"demarche_id;etape;date_prevue;taux_cible\nimpots;audit;2026-01-15;\nimpots;declaration;2026-06-01;80\n"
 BAD_CSV = "demarche_id;etape;date_prevue\nimpots;recette;2026-01-15\npasseport;audit;bientôt\n".encode()
-BAD_ROWS = [  # every bad cell of BAD_CSV, as the API lists them
+BAD_ROWS = [  # every bad cell of BAD_CSV, as the API lists them, in the file's order
     {"row": 2, "column": "etape", "value": "recette", "reason": "étape inconnue (attendu : audit, corrections, contre-audit ou publication de la déclaration)"},
-    {"row": 3, "column": "date_prevue", "value": "bientôt", "reason": "date illisible (attendu AAAA-MM-JJ ou JJ/MM/AAAA)"},
     {"row": 3, "column": "demarche_id", "value": "passeport", "reason": "démarche du ministère MININT, pas du ministère MEF"},
+    {"row": 3, "column": "date_prevue", "value": "bientôt", "reason": "date illisible (attendu AAAA-MM-JJ ou JJ/MM/AAAA)"},
 ]
 
 

@@ -36,5 +36,5 @@ def demarches_list(as_json: Annotated[bool, typer.Option("--json", help="Sortie 
         return
     table = Table("Identifiant", "Ministère", "Titre", "Adresse", "Active")
     for row in rows:
-        table.add_row(row.id, row.ministry_code, row.titre, row.url, "oui" if row.active else "non")
+        table.add_row(row.id, row.ministry_code, row.title, row.url, "oui" if row.active else "non")
     out.print(table)

@@ -52,14 +52,14 @@ def record_declaration(*, session: Session, run: CrawlRun, demarche_id: str, url
         .order_by(Declaration.recorded_at.desc(), Declaration.id.desc())
         .limit(1)
     ).first()
-    same = latest is not None and (latest.statut, latest.taux, latest.date_publication, latest.date_audit, latest.url, latest.rgaa_version) == (
+    same = latest is not None and (latest.status, latest.rate, latest.published_on, latest.audited_on, latest.url, latest.rgaa_version) == (
         facts.status, facts.rate, facts.published_on, facts.audited_on, url, facts.rgaa_version
     )
     if same:
         return None
     declaration = Declaration(
-        demarche_id=demarche_id, provenance="crawl", statut=facts.status, taux=facts.rate,
-        date_publication=facts.published_on, date_audit=facts.audited_on, url=url,
+        demarche_id=demarche_id, provenance="crawl", status=facts.status, rate=facts.rate,
+        published_on=facts.published_on, audited_on=facts.audited_on, url=url,
         rgaa_version=facts.rgaa_version, run_id=run.id, source=f"passage {run.id}",
     )
     session.add(declaration)
