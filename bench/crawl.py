@@ -23,6 +23,8 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The benchmark sites are served on 127.0.0.1, which the crawler's SSRF guard refuses by default.
+os.environ.setdefault("RGAA_TRACKER_CRAWL__ALLOWED_ADDRESS_CLASSES", '["loopback"]')
 
 from rgaa_tracker import db, demo  # noqa: E402
 from rgaa_tracker.crawl import run_crawl  # noqa: E402

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from .settings import Settings
+
 MINISTRIES = {
     "MEF": "Ministère de l'Économie et des Finances",
     "MININT": "Ministère de l'Intérieur",
@@ -265,3 +267,10 @@ def write_calendars(folder: Path) -> list[tuple[str, str, Path]]:
             writer.writerows([*row, ""] for row in rows)
         written.append((ministry, uploaded, path))
     return written
+
+
+def crawl_settings(settings: Settings) -> Settings:
+    """The demo's site is served on 127.0.0.1: its crawl allows loopback addresses, which the
+    crawler's SSRF guard refuses by default (crawl.allowed_address_classes)."""
+    allowed = sorted({*settings.crawl.allowed_address_classes, "loopback"})
+    return settings.model_copy(update={"crawl": settings.crawl.model_copy(update={"allowed_address_classes": allowed})})

@@ -50,6 +50,7 @@ ERROR_LABELS = {
     "empty_response": "Réponse vide", "browser_error": "Autre erreur du navigateur",
     "not_html": "Réponse qui n'est pas une page HTML", "no_content": "Réponse sans contenu",
     "internal_error": "Erreur interne de rgaa-tracker", "aborted": "Chargement interrompu",
+    "blocked": "Adresse interne bloquée",
 }
 
 

@@ -22,7 +22,6 @@ from pydantic_settings import (
 
 CONFIG_FILE_NAME = "playwright.config.toml"
 DEFAULT_ARGS = [
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-background-networking",
@@ -45,6 +44,9 @@ class BrowserSettings(BaseModel):
         description="User agent sent by the crawler (not 'HeadlessChrome')",
     )
     locale: str = Field("fr-FR", description="Browser locale")
+    sandbox: Literal["auto", "on", "off"] = Field(
+        "auto", description="Chromium's sandbox: auto = on unless running as root, where Chromium cannot start it"
+    )
 
 
 class CrawlSettings(BaseModel):
@@ -68,6 +70,11 @@ class CrawlSettings(BaseModel):
         10, ge=0, description="Wait for the load event after the document is parsed; a resource that never ends does not stop the audit"
     )
     max_links: int = Field(3000, ge=1, description="Links read from one page (sample pages, statement link)")
+    allowed_address_classes: list[Literal["loopback", "link_local", "private"]] = Field(
+        default_factory=list,
+        description="Internal address classes the crawler may reach (SSRF guard); public addresses always. "
+        "The demo and the tests allow loopback",
+    )
     heartbeat_s: float = Field(10, gt=0, description="How often a running crawl writes its heartbeat in the database")
     stale_after_s: float = Field(
         90, gt=0, description="A running crawl whose heartbeat is older than this is dead: the next crawl marks it interrupted"

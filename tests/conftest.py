@@ -15,6 +15,10 @@ from sqlalchemy import create_engine, make_url, text
 from rgaa_tracker import db
 from rgaa_tracker.settings import get_settings
 
+# Every test site is served on 127.0.0.1: the tests allow loopback explicitly, as the demo does;
+# the crawler's SSRF guard refuses it by default (test_egress.py tests the guard itself).
+os.environ.setdefault("RGAA_TRACKER_CRAWL__ALLOWED_ADDRESS_CLASSES", '["loopback"]')
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = FIXTURES / "site"
 

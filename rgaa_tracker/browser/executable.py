@@ -4,6 +4,8 @@ the settings or the usual paths, since Playwright's own browser download is not 
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from playwright.async_api import Browser, Playwright
 from ..errors import ConfigError
 from ..settings import Settings
 
+logger = logging.getLogger(__name__)
 SYSTEM_BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 NO_BROWSER = (
     "Aucun navigateur Chromium trouvé. Installez-en un (Debian : « apt-get install -y chromium » ; "
@@ -37,8 +40,27 @@ def find_executable(settings: Settings, playwright_path: str | None = None) -> s
     raise ConfigError(NO_BROWSER)
 
 
+def sandboxed(settings: Settings) -> bool:
+    """Chromium keeps its sandbox whenever the platform allows it: a page that exploits the
+    renderer is then still confined. As root Chromium refuses to start sandboxed, so ``auto``
+    turns it off there, loudly; ``on`` makes that a configuration error instead."""
+    mode = settings.browser.sandbox
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if mode == "off" or (mode == "auto" and as_root):
+        if mode == "auto":
+            logger.warning("Chromium runs without its sandbox because rgaa-tracker runs as root: run it as an unprivileged user")
+        return False
+    if as_root:
+        raise ConfigError("Le bac à sable de Chromium (browser.sandbox = \"on\") est impossible en tant que root : "
+                          "lancez rgaa-tracker avec un compte non privilégié.")
+    return True
+
+
 async def launch(playwright: Playwright, settings: Settings) -> Browser:
     executable = find_executable(settings, playwright.chromium.executable_path)
+    # Playwright adds --no-sandbox itself unless told chromium_sandbox; a stray flag in the
+    # configured args must not turn the sandbox off behind the setting's back.
+    args = [arg for arg in settings.browser.args if arg != "--no-sandbox"]
     return await playwright.chromium.launch(
-        executable_path=executable, headless=settings.browser.headless, args=settings.browser.args
+        executable_path=executable, headless=settings.browser.headless, args=args, chromium_sandbox=sandboxed(settings)
     )

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Response
 from playwright.async_api import Error as PlaywrightError
@@ -27,7 +28,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from ..link import web_url
 from ..rgaa import axe_script
 from ..settings import Settings
-from . import world
+from . import egress, world
 from .facts import Link, PageFacts, parse_page_facts
 from .failure import TRANSIENT, TRANSIENT_HTTP, classify_error
 from .pool import BrowserPool
@@ -38,6 +39,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 NO_CONTENT = (204, 205)
 NAVIGATION_RETRIES = 2  # a page that keeps navigating is read again at most this many times
 MAX_DIALOG_NOTES = 5
+MAX_EVENT_NOTES = 20
 
 
 @dataclass
@@ -123,6 +125,8 @@ class Tab:
         self.popups = 0
         self.events: list[str] = []
         self.document: Response | None = None
+        self.egress = egress.Egress(self.settings.crawl.allowed_address_classes)
+        self.blocked: str | None = None  # why the page's own document was refused (SSRF guard)
 
     # --- the tab's life ----------------------------------------------------------------------
 
@@ -140,9 +144,11 @@ class Tab:
         page.on("response", self._on_response)
         self.cdp = await self.context.new_cdp_session(page)
         self.main_frame = await world.main_frame_id(self.cdp)
-        # Only document requests are held, so a settled page cannot navigate away mid-audit.
-        self.cdp.on("Fetch.requestPaused", self._on_document_request)
-        await self.cdp.send("Fetch.enable", {"patterns": [{"resourceType": "Document", "requestStage": "Request"}]})
+        # Document requests are held, so a settled page cannot navigate away mid-audit; every
+        # request is, unless every address class is allowed, so none reaches internal space.
+        self.cdp.on("Fetch.requestPaused", self._on_request)
+        pattern = {"resourceType": "Document", "requestStage": "Request"} if self.egress.everything_allowed else {"requestStage": "Request"}
+        await self.cdp.send("Fetch.enable", {"patterns": [pattern]})
         self.page, self.used, self.crashed = page, 0, False
         return page
 
@@ -182,20 +188,29 @@ class Tab:
         except Exception:  # noqa: BLE001 — an event of a page being closed: nothing to record
             pass
 
-    def _on_document_request(self, event: dict) -> None:
+    def _on_request(self, event: dict) -> None:
         asyncio.ensure_future(self._decide(event))
 
     async def _decide(self, event: dict) -> None:
-        request_id = event["requestId"]
-        blocked = self.frozen and event.get("frameId") == self.main_frame
-        if blocked:
-            self.events.append("la page a tenté de changer d'adresse ou de se recharger pendant l'audit : auditée telle qu'elle était")
         cdp = self.cdp
+        request_id = event["requestId"]
+        main_document = event.get("resourceType") == "Document" and event.get("frameId") == self.main_frame
+        refusal = await self.egress.refusal(str((event.get("request") or {}).get("url") or ""))
+        reason = None
+        if refusal is not None:
+            reason = "BlockedByClient"
+            if main_document:
+                self.blocked = self.blocked or refusal  # the page, or a redirect of it, goes internal
+            elif len(self.events) < MAX_EVENT_NOTES:
+                self.events.append(f"ressource non chargée, {refusal}")
+        elif self.frozen and main_document:
+            reason = "Aborted"
+            self.events.append("la page a tenté de changer d'adresse ou de se recharger pendant l'audit : auditée telle qu'elle était")
         if cdp is None:
             return
         try:
-            if blocked:
-                await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "Aborted"})
+            if reason:
+                await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": reason})
             else:
                 await cdp.send("Fetch.continueRequest", {"requestId": request_id})
         except Exception:  # noqa: BLE001 — the page or the tab is gone
@@ -221,6 +236,10 @@ class Tab:
         if web_url(url) is None:
             return result.fail("invalid_url", "adresse refusée : seules les adresses web (http ou https) valides sont auditées")
         self.dialogs, self.events, self.document, self.frozen, self.popups = Counter(), [], None, False, 0
+        self.blocked = None
+        refusal = await self.egress.refusal(url)
+        if refusal is not None:  # nothing leaves for an internal start or sample page
+            return result.fail("blocked", refusal)
         budget = self.settings.crawl.page_budget_s
         try:
             async with asyncio.timeout(budget):
@@ -240,6 +259,9 @@ class Tab:
         finally:
             self.frozen = False
             result.notes = self._notes()
+        if self.blocked is not None:  # whatever came back is not this page: nothing of it is kept
+            result.axe, result.checks, result.title, result.facts, result.final_url = None, [], None, None, None
+            result.fail("blocked", self.blocked)
         if result.error_code is not None and result.error_code not in ("http_error", "not_html", "no_content", "too_large"):
             await self.close()  # a tab that failed is not trusted for the next page
         return result
@@ -256,6 +278,11 @@ class Tab:
             raise error
         result.http_status = response.status if response else None
         result.final_url = page.url
+        if response is not None:  # the address the document really came from: a DNS answer may have changed
+            served_by = await response.server_addr()
+            if served_by and (refusal := self.egress.refusal_of_ip(served_by["ipAddress"], urlsplit(page.url).hostname or "")):
+                self.blocked = refusal
+                return
         if self._answered_without_page(result, response):
             return
         if result.http_status is not None and result.http_status >= 400:

@@ -81,8 +81,8 @@ def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help
         out.print(f"Remarque : {note}", markup=False, highlight=False)
 
 
-def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger="cli", stop=None):
-    settings = get_settings()
+def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger="cli", stop=None, settings=None):
+    settings = settings or get_settings()
     # Shown once the run holds the lock: a refused crawl prints its one French line, no bar.
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False)
     task = progress.add_task("Démarches auditées", total=None)

@@ -84,7 +84,7 @@ def demo(
                     when = dt.datetime.combine(dt.date.fromisoformat(uploaded), dt.time(), tzinfo=dt.UTC)
                     remediation.import_calendar(session=session, path=path, ministry=code, uploaded_at=when, uploaded_by="demo")
         out.print(f"{summary.created + summary.updated} démarche(s) de démonstration importée(s), avec déclarations et calendriers.")
-        run = crawl_with_progress(engine=engine, trigger="demo")
+        run = crawl_with_progress(engine=engine, trigger="demo", settings=demo_module.crawl_settings(settings))
     out.print(f"Passage n° {run.id} : {run.pages_total} page(s) auditée(s), {run.pages_failed} en échec.")
     day = dt.date.today()
     with db.session_scope(engine) as session:

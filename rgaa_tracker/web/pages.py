@@ -112,6 +112,10 @@ def evidence(page_audit_id: int, request: Request, user: User = Depends(require_
     page = session.get(PageAudit, page_audit_id)
     if page is None or not page.evidence_path or not Path(page.evidence_path).is_file():
         raise HTTPException(404, "Preuve introuvable.")
+    # Evidence holds a page's HTML: only DINUM and the démarche's own ministry read it.
+    owner = session.get(Demarche, page.demarche_id)
+    if owner is None or not can_write(user, owner.ministry_code):
+        raise HTTPException(403, "Cette preuve concerne une démarche d'un autre ministère.")
     return FileResponse(page.evidence_path, media_type="application/gzip", filename=f"axe-{page_audit_id}.json.gz")
 
 
