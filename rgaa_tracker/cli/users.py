@@ -34,7 +34,7 @@ def users_add(
     password_file: Annotated[Optional[Path], typer.Option("--password-file", help="Lire le mot de passe dans ce fichier")] = None,
 ) -> None:
     """Créer un compte (mot de passe demandé, ou lu dans un fichier)."""
-    from . import user
+    from .. import user
 
     password = read_password(password_file, "Mot de passe")
     with db.session_scope() as session:
@@ -46,7 +46,7 @@ def users_add(
 @user_errors
 def users_token(email: str) -> None:
     """Créer un jeton d'API pour ce compte (le précédent cesse de fonctionner)."""
-    from . import user
+    from .. import user
 
     with db.session_scope() as session:
         token = user.issue_token(session=session, email=email)
@@ -60,7 +60,7 @@ def users_password(
     password_file: Annotated[Optional[Path], typer.Option("--password-file", help="Lire le nouveau mot de passe dans ce fichier")] = None,
 ) -> None:
     """Changer le mot de passe d'un compte ; ses connexions web en cours sont terminées."""
-    from . import user
+    from .. import user
 
     password = read_password(password_file, "Nouveau mot de passe")
     with db.session_scope() as session:
@@ -72,7 +72,7 @@ def users_password(
 @user_errors
 def users_disable(email: str) -> None:
     """Désactiver un compte : plus de connexion, ses sessions web et son jeton d'API cessent de fonctionner."""
-    from . import user
+    from .. import user
 
     with db.session_scope() as session:
         disabled = user.disable_user(session=session, email=email)
