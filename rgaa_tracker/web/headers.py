@@ -13,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PERMISSIONS = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
-               "payment=(), usb=(), interest-cohort=()")
+               "payment=(), usb=()")
 
 
 def policy(nonce: str) -> str:
