@@ -59,6 +59,27 @@ def start_server(app) -> tuple[str, uvicorn.Server, threading.Thread]:
     return f"http://127.0.0.1:{port}", instance, thread
 
 
+class Recorder:
+    """Wraps the app to note what reached the server: (method, path, cookies sent, status).
+    An observation, not a stand-in: the request still goes through the whole app."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.seen: list[tuple[str, str, str, int]] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        cookie = dict(scope["headers"]).get(b"cookie", b"").decode()
+
+        async def noting_send(message):
+            if message["type"] == "http.response.start":
+                self.seen.append((scope["method"], scope["path"], cookie, message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, noting_send)
+
+
 def web_settings(**web):
     settings = get_settings()
     return settings.model_copy(update={"web": settings.web.model_copy(update=web)})
@@ -82,8 +103,9 @@ def accounts(engine, settings, tmp_path):
 @pytest.fixture
 def server(accounts):
     """One server with the default settings but a small idle timeout (5 minutes)."""
-    base, instance, thread = start_server(create_app(web_settings(session_idle_minutes=5)))
-    yield {"url": base, **accounts}
+    recorder = Recorder(create_app(web_settings(session_idle_minutes=5)))
+    base, instance, thread = start_server(recorder)
+    yield {"url": base, "seen": recorder.seen, **accounts}
     instance.should_exit = True
     thread.join(timeout=10)
 
@@ -245,11 +267,16 @@ def test_cookie_api_writes_need_the_csrf_token_and_bearer_calls_do_not(server, e
     evil = serve_directory(tmp_path / "piege")
     try:
         page = browser_sign_in(browser, base)
-        with page.expect_response(lambda r: r.url == f"{base}/api/calendars/MEF" and r.request.method == "POST") as attacked:
-            page.goto(f"http://127.0.0.1:{evil.server_address[1]}/index.html?cible={base}/api/calendars/MEF")
-        sent = attacked.value.request
-        assert sent.method == "POST" and "rgaa_session=" in sent.all_headers().get("cookie", "")  # the cookie did go
-        assert attacked.value.status == 403  # not 401: signed in, refused for want of the token
+        sent = []
+        page.on("request", lambda r: sent.append(r) if r.url == f"{base}/api/calendars/MEF" else None)
+        page.goto(f"http://127.0.0.1:{evil.server_address[1]}/index.html?cible={base}/api/calendars/MEF")
+        deadline = time.monotonic() + 20
+        while not [s for s in server["seen"] if s[:2] == ("POST", "/api/calendars/MEF")] and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert [r.method for r in sent] == ["POST"]  # the browser sent it from the other origin...
+        [(_, _, cookie, status)] = [s for s in server["seen"] if s[:2] == ("POST", "/api/calendars/MEF")]
+        assert "rgaa_session=" in cookie  # ...with the victim's session cookie (same site)
+        assert status == 403  # not 401: signed in, refused for want of the token and origin
         assert count(engine, CalendarVersion) == 0
     finally:
         evil.shutdown()
@@ -456,3 +483,20 @@ def test_weak_password_is_refused_by_the_command_line(engine, tmp_path):
     assert refused.returncode == 1 and refused.stderr.startswith("Erreur : Mot de passe trop facile à deviner")
     password_file.write_text(PASSWORD, encoding="utf-8")
     assert cli("users", "add", "dinum@example.fr", "--admin", "--password-file", str(password_file)).returncode == 0
+
+
+def test_migration_0008_keeps_the_accounts(settings):
+    from rgaa_tracker import db
+
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine, "0007")
+    created = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO app_user (id, email, password_hash, role, created_at) "
+                                "VALUES (7, 'admin@dinum.example', 'hash', 'admin', :t)"), {"t": created})
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, email, password_hash, disabled_at FROM app_user")).one() == (7, "admin@dinum.example", "hash", None)
+        assert connection.execute(text("SELECT count(*) FROM web_session")).scalar_one() == 0
+        assert connection.execute(text("SELECT count(*) FROM login_attempt")).scalar_one() == 0
+    engine.dispose()
