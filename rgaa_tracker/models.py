@@ -176,3 +176,28 @@ class User(SQLModel, table=True):
     ministry_code: str | None = Field(default=None, foreign_key="ministry.code", max_length=32)
     token_hash: str | None = Field(default=None, max_length=64, index=True)  # sha256 of the API token
     created_at: dt.datetime = Field(default_factory=utcnow)
+    disabled_at: dt.datetime | None = None  # set: no sign-in, no session, no API token
+
+
+class WebSession(SQLModel, table=True):
+    """A browser's sign-in, kept server-side so that logging out, a password change or a
+    disabled account really ends it. The cookie holds a random token; only its SHA-256 is here."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    csrf_token: str = Field(max_length=64)  # sent back by forms and by cookie-authenticated API writes
+    created_at: dt.datetime = Field(default_factory=utcnow)  # the absolute timeout runs from here
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)  # the idle timeout runs from here
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt, written before the password is checked, so that every process of
+    the web server counts the same attempts, concurrent ones included."""
+
+    __tablename__ = "login_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=255, index=True)
+    client: str = Field(max_length=64, index=True)  # the client's address, as trusted proxies give it
+    attempted_at: dt.datetime = Field(default_factory=utcnow, index=True)

@@ -102,12 +102,18 @@ class ScheduleSettings(BaseModel):
 
 
 class WebSettings(BaseModel):
-    secret_key: str = Field("", description="Signs session cookies; empty = a random key kept in rgaa-tracker.secret")
-    cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only (set true behind TLS)")
-    session_hours: int = Field(8, ge=1, description="How long a sign-in lasts")
+    secret_key: str = Field("", description="Kept for older configurations; sessions are now random tokens stored in the database")
+    cookie_secure: bool = Field(False, description="Send the session and CSRF cookies over HTTPS only (set true behind TLS)")
+    session_hours: int = Field(8, ge=1, description="Absolute timeout: a sign-in ends this long after it began, active or not")
+    session_idle_minutes: float = Field(60, gt=0, description="Idle timeout: a sign-in unused this long ends")
     max_upload_mb: float = Field(5, gt=0, description="Largest file a lead may upload")
-    login_max_failures: int = Field(5, ge=1, description="Failed sign-ins allowed per email and address in the window")
-    login_window_s: int = Field(900, ge=1, description="Window of the sign-in rate limit")
+    login_max_failures: int = Field(5, ge=1, description="Sign-in attempts allowed per account (any address) in the window")
+    login_max_per_client: int = Field(20, ge=1, description="Sign-in attempts allowed per client address (any account) in the window")
+    login_window_s: int = Field(900, ge=1, description="Window of the sign-in limits")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of the reverse proxies whose X-Forwarded-For is believed; empty = none",
+    )
 
 
 class Settings(BaseSettings):
@@ -120,7 +126,7 @@ class Settings(BaseSettings):
     reports_dir: Path = Field(Path("reports"), description="Where reports are written")
     log_file: Path = Field(Path("rgaa-tracker.log"), description="Where the command line writes tracebacks of unexpected errors")
     uploads_dir: Path = Field(Path("calendars/uploads"), description="Where accepted calendar uploads are kept, one folder per ministry")
-    secret_file: Path = Field(Path("rgaa-tracker.secret"), description="Where the random key signing session cookies is kept when web.secret_key is empty")
+    secret_file: Path = Field(Path("rgaa-tracker.secret"), description="Kept for older configurations; no longer read (web sessions are stored in the database)")
     demo_database_url: str = Field("sqlite:///rgaa-tracker-demo.db", description="Database of `rgaa-tracker demo` (never the real catalogue)")
     threshold: float = Field(75, description="Declared rate (%) from which a démarche is accessible")
     validity_years: int = Field(3, description="Years a declaration stays valid")

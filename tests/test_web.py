@@ -181,5 +181,10 @@ def test_login_is_rate_limited_and_cookies_are_safe(server, browser):
             page.get_by_role("button", name="Se connecter").click()
         statuses.append(response.value.status)
     assert statuses == [401] * 5 + [429]
-    cookie = next(c for c in page.context.cookies() if c["name"] == "rgaa_session")
-    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+    # Before sign-in the only cookie is the sign-in form's double-submit CSRF token (no session yet).
+    cookies = page.context.cookies()
+    assert [c["name"] for c in cookies] == ["rgaa_csrf"]
+    assert all(c["httpOnly"] is True and c["sameSite"] == "Strict" for c in cookies)
+    signed_in = sign_in(browser, base, "admin@dinum.example")
+    session_cookie = next(c for c in signed_in.context.cookies() if c["name"] == "rgaa_session")
+    assert session_cookie["httpOnly"] is True and session_cookie["sameSite"] == "Strict"

@@ -38,7 +38,9 @@ def serve(
     from ..web import create_app
 
     db.ensure_schema()
-    uvicorn.run(create_app(get_settings()), host=host, port=port, proxy_headers=True)
+    # No proxy_headers: uvicorn would believe X-Forwarded-For from 127.0.0.1, so anyone on the
+    # host could pick their address; the app reads it only from web.trusted_proxies.
+    uvicorn.run(create_app(get_settings()), host=host, port=port, proxy_headers=False)
 
 
 @app.command()

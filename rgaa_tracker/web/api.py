@@ -1,5 +1,6 @@
 """JSON API under /api/ (OpenAPI at /openapi.json). Same JSON as the CLI, same permissions as
 the pages; scripts authenticate with ``Authorization: Bearer <token>`` (``rgaa-tracker users token``).
+A browser calling a write with its session cookie sends the page's CSRF token in ``X-CSRF-Token``.
 
 Routes raise the library's errors as they come; web/errors.py turns them into JSON answers
 (404, 409, 422 with every bad cell…). A route that writes commits before it returns."""
@@ -17,7 +18,7 @@ from .. import crawl, declaration, demarche, findings, indicator, remediation, s
 from ..errors import NotFound
 from ..models import Demarche, User
 from ..user import can_write
-from .common import get_session, require_user
+from .common import get_session, require_user, require_writer
 from .pages import read_upload
 
 router = APIRouter(prefix="/api", tags=["API"])
@@ -40,7 +41,7 @@ def api_declarations(demarche_id: str | None = None, user: User = Depends(requir
 
 
 @router.post("/declarations", summary="Déposer des déclarations (démarches de son ministère seulement)")
-async def api_declarations_upload(request: Request, file: UploadFile, user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
+async def api_declarations_upload(request: Request, file: UploadFile, user: User = Depends(require_writer), session: Session = Depends(get_session)) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
         result = declaration.import_declarations(session=session, path=path, provenance="web", source=user.email, display_name=file.filename,
@@ -61,7 +62,7 @@ def api_calendar_history(ministry: str, user: User = Depends(require_user), sess
 
 
 @router.post("/calendars/{ministry}", summary="Déposer une nouvelle version du calendrier de son ministère")
-async def api_calendar_upload(ministry: str, request: Request, file: UploadFile, user: User = Depends(require_user),
+async def api_calendar_upload(ministry: str, request: Request, file: UploadFile, user: User = Depends(require_writer),
                               session: Session = Depends(get_session)) -> dict:
     if not can_write(user, ministry):
         raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")

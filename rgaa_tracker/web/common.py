@@ -1,11 +1,7 @@
-"""What pages and API share: the database session, the signed-in user, CSRF, rate limits."""
+"""What pages and API share: the database session, the signed-in user, CSRF on API writes, rendering."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
-import time
-from collections import defaultdict, deque
 from collections.abc import Iterator
 
 from fastapi import Depends, HTTPException, Request
@@ -15,6 +11,8 @@ from sqlmodel import Session
 from .. import report
 from ..models import User
 from ..user import user_for_token
+from . import sessions
+from .sessions import check_csrf  # noqa: F401  (the pages' import)
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -32,15 +30,16 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def current_user(request: Request, session: Session = Depends(get_session)) -> User | None:
-    """The user of a Bearer token (scripts) or of the signed session cookie (browsers)."""
+    """The user of a Bearer token (scripts) or of the session cookie (browsers); a disabled
+    account has neither."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         user = user_for_token(session=session, token=header[7:].strip())
         if user is None:
             raise HTTPException(401, "Jeton d'API invalide.", headers={"WWW-Authenticate": "Bearer"})
         return user
-    user_id = request.session.get("user_id")
-    return session.get(User, user_id) if user_id else None
+    row = sessions.load(request, session)
+    return request.state.web_user if row is not None else None
 
 
 def require_user(user: User | None = Depends(current_user)) -> User:
@@ -49,44 +48,24 @@ def require_user(user: User | None = Depends(current_user)) -> User:
     return user
 
 
-def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = request.session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
-def check_csrf(request: Request, submitted: str | None) -> None:
-    expected = request.session.get("csrf")
-    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
-        raise HTTPException(403, "Jeton de sécurité absent ou invalide : rechargez la page et recommencez.")
-
-
-class LoginLimiter:
-    """Failed sign-ins per (address, email) in a sliding window; in memory, per process."""
-
-    def __init__(self) -> None:
-        self.failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-
-    def blocked(self, key: tuple[str, str], limit: int, window: float) -> bool:
-        recent = self.failures[key]
-        while recent and recent[0] < time.monotonic() - window:
-            recent.popleft()
-        return len(recent) >= limit
-
-    def fail(self, key: tuple[str, str]) -> None:
-        self.failures[key].append(time.monotonic())
-
-    def reset(self, key: tuple[str, str]) -> None:
-        self.failures.pop(key, None)
-
+def require_writer(request: Request, user: User = Depends(require_user)) -> User:
+    """An API write: a Bearer call as it is; a browser's (session cookie) needs the CSRF header."""
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        sessions.check_api_csrf(request)
+    return user
 
 
 def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
-    """Render a page; ``context["user"]`` is looked up from the session when a route gave none."""
+    """Render a page; ``context["user"]`` is looked up from the session cookie when a route gave none."""
     if "user" not in context:
-        user_id = request.session.get("user_id")
-        with Session(request.app.state.engine) as session:  # a read: nothing to commit
-            context["user"] = session.get(User, user_id) if user_id else None
-    html = report.environment().get_template(f"web/{template}").render(request=request, csrf=csrf_token(request), **context)
-    return HTMLResponse(html, status_code=status_code)
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            context["user"] = request.state.web_user if sessions.load(request, session) is not None else None
+    nonce = getattr(request.state, "csp_nonce", "")
+    html = report.environment().get_template(f"web/{template}").render(request=request, csrf=sessions.page_csrf(request), **context)
+    if nonce:
+        # The pages' own <style> elements (the SVG charts'): templates escape every value, so
+        # a "<style" here was written by us, never by a user.
+        html = html.replace("<style", f'<style nonce="{nonce}"')
+    response = HTMLResponse(html, status_code=status_code)
+    sessions.remember_anonymous_csrf(request, response)
+    return response

@@ -203,7 +203,7 @@ class ErrorBoundary:
     """Last line: an exception no handler knows becomes the French 500 answer, with its reference
     in the log, and is not re-raised to the server (which would log a second traceback).
 
-    Installed inside the session middleware, so the error page still knows the session."""
+    Installed inside the security headers middleware, so its answers carry the headers too."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -232,7 +232,7 @@ class ErrorBoundary:
 
 
 def install(app: FastAPI) -> None:
-    """Register the boundary on ``app``; call before adding the session middleware."""
+    """Register the boundary on ``app``; call before adding the security headers middleware."""
     app.add_middleware(ErrorBoundary)
     app.add_exception_handler(TrackerError, on_tracker_error)
     app.add_exception_handler(HTTPException, on_http_error)

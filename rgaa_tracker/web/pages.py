@@ -16,9 +16,10 @@ from starlette.background import BackgroundTask
 from sqlmodel import Session, select
 
 from .. import remediation, chart, crawl, declaration, findings, indicator, report
-from ..errors import ImportRejected, NotFound, RowError
+from ..errors import ImportRejected, NotFound, RowError, TrackerError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
-from ..user import authenticate, can_write
+from ..user import authenticate, can_write, check_password, set_password, verify_password
+from . import attempts, sessions
 from .common import check_csrf, get_session, render, require_user
 
 router = APIRouter(include_in_schema=False)
@@ -37,28 +38,64 @@ def login_form(request: Request, suite: str = "/"):
 @router.post("/connexion")
 def login(request: Request, email: str = Form(""), password: str = Form(""), csrf_token: str = Form(""), suite: str = Form("/"),
           session: Session = Depends(get_session)):
+    request.state.web_session = None  # the sign-in form is checked with the visitor's token, not an older session's
     check_csrf(request, csrf_token)
-    web = request.app.state.settings.web
-    limiter = request.app.state.login_limiter
-    key = (request.client.host if request.client else "", email.strip().lower())
-    if limiter.blocked(key, web.login_max_failures, web.login_window_s):
-        raise HTTPException(429, "Trop de tentatives de connexion : réessayez dans quelques minutes.")
+    key = attempts.admit(request.app.state.engine, request, email)  # 429 past the limits, before any password check
     user = authenticate(session=session, email=email, password=password)
     if user is None:
-        limiter.fail(key)
         return render(request, "login.html.j2", {"suite": _safe_next(suite), "error": "Adresse électronique ou mot de passe incorrect.", "user": None}, 401)
-    session.commit()  # a password hash upgraded at sign-in is stored before the answer
-    limiter.reset(key)
-    request.session.clear()  # a new session at sign-in: no fixation
-    request.session["user_id"] = user.id
-    return RedirectResponse(_safe_next(suite), status_code=303)
+    sessions.close(request, session)  # a new session at sign-in: no fixation, no older session left behind
+    token, _ = sessions.open_session(session, user)
+    attempts.succeeded(session, key)
+    session.commit()  # the session (and a password hash upgraded at sign-in) stored before the answer
+    response = RedirectResponse(_safe_next(suite), status_code=303)
+    sessions.set_cookie(response, request, token)
+    return response
 
 
 @router.post("/deconnexion")
-def logout(request: Request, csrf_token: str = Form("")):
+def logout(request: Request, csrf_token: str = Form(""), session: Session = Depends(get_session)):
+    if sessions.load(request, session) is not None:  # no live session: nothing to end, nothing to protect
+        check_csrf(request, csrf_token)
+    sessions.close(request, session)  # the row goes: the old cookie is worth nothing from now on
+    session.commit()
+    response = RedirectResponse("/connexion", status_code=303)
+    sessions.clear_cookie(response)
+    return response
+
+
+PASSWORD_PAGE = "password.html.j2"
+
+
+@router.get("/compte/mot-de-passe")
+def password_form(request: Request, user: User = Depends(require_user)):
+    return render(request, PASSWORD_PAGE, {"user": user, "errors": {}, "done": False})
+
+
+@router.post("/compte/mot-de-passe")
+def password_change(request: Request, current: str = Form(""), new: str = Form(""), confirmation: str = Form(""),
+                    csrf_token: str = Form(""), user: User = Depends(require_user), session: Session = Depends(get_session)):
+    """Every session of the account ends, this browser's too; this browser gets a fresh one,
+    so whoever else held a session (a thief with an old cookie) is out and the owner is not."""
     check_csrf(request, csrf_token)
-    request.session.clear()
-    return RedirectResponse("/connexion", status_code=303)
+    errors: dict[str, str] = {}
+    if not verify_password(user, current):
+        errors["current"] = "Mot de passe actuel incorrect."
+    try:
+        check_password(new, user.email)
+    except TrackerError as error:
+        errors["new"] = str(error)
+    if not errors.get("new") and new != confirmation:
+        errors["confirmation"] = "La confirmation ne correspond pas au nouveau mot de passe."
+    if errors:
+        return render(request, PASSWORD_PAGE, {"user": user, "errors": errors, "done": False}, 422)
+    set_password(session=session, email=user.email, password=new)
+    token, row = sessions.open_session(session, user)
+    session.commit()
+    request.state.web_session = row
+    response = render(request, PASSWORD_PAGE, {"user": user, "errors": {}, "done": True})
+    sessions.set_cookie(response, request, token)
+    return response
 
 
 @router.get("/")
