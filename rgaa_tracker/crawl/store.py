@@ -52,14 +52,15 @@ def record_declaration(*, session: Session, run: CrawlRun, demarche_id: str, url
         .order_by(Declaration.recorded_at.desc(), Declaration.id.desc())
         .limit(1)
     ).first()
-    same = latest is not None and (latest.status, latest.rate, latest.published_on, latest.audited_on, latest.url, latest.rgaa_version) == (
-        facts.status, facts.rate, facts.published_on, facts.audited_on, url, facts.rgaa_version
+    same = latest is not None and (latest.status, latest.rate, latest.published_on, latest.updated_on, latest.audited_on, latest.url,
+                                   latest.rgaa_version) == (
+        facts.status, facts.rate, facts.published_on, facts.updated_on, facts.audited_on, url, facts.rgaa_version
     )
     if same:
         return None
     declaration = Declaration(
         demarche_id=demarche_id, provenance="crawl", status=facts.status, rate=facts.rate,
-        published_on=facts.published_on, audited_on=facts.audited_on, url=url,
+        published_on=facts.published_on, updated_on=facts.updated_on, audited_on=facts.audited_on, url=url,
         rgaa_version=facts.rgaa_version, run_id=run.id, source=f"passage {run.id}",
     )
     session.add(declaration)
