@@ -10,7 +10,9 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
 from sqlmodel import Session
 
 from .. import crawl, declaration, demarche, findings, indicator, remediation, serialize
@@ -30,8 +32,10 @@ def api_demarches(ministry: str | None = None, user: User = Depends(require_user
 
 @router.get("/indicators", summary="Indicateurs (même JSON que « rgaa-tracker indicators --json »)")
 def api_indicators(request: Request, as_of: dt.date | None = None, ministry: str | None = None,
+                   definition: Literal["2020", "2023"] | None = Query(None, description="Règle : 2020 ou 2023 (par défaut, celle en vigueur à la date)"),
                    user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
-    return indicator.compute(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry).as_json(ministry)
+    return indicator.compute(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry,
+                             definition=definition).as_json(ministry)
 
 
 @router.get("/declarations", summary="Déclarations d'accessibilité, avec leur provenance")
