@@ -105,11 +105,12 @@ def listed_demarches(*, session: Session, as_of: dt.date) -> list[Demarche]:
 active_demarches = listed_demarches  # the name callers knew
 
 
-def declarations_in_force(*, session: Session, as_of: dt.date) -> dict[str, Declaration]:
+def declarations_in_force(*, session: Session, as_of: dt.date, exclude: tuple[str, ...] = ()) -> dict[str, Declaration]:
     """Per démarche, the latest declaration whose effective date is on or before ``as_of``.
 
     Ranked in SQL so only one row per démarche is turned into an object. The effective date is
     the later of « établie le » and « mise à jour le », else the audit date (``effective_date``).
+    ``exclude`` leaves out provenances (an Observatoire edition compared with the tracker's own sources).
     """
     statement = case(
         (Declaration.updated_on == None, Declaration.published_on),  # noqa: E711
@@ -118,6 +119,7 @@ def declarations_in_force(*, session: Session, as_of: dt.date) -> dict[str, Decl
         else_=Declaration.published_on,
     )
     effective = func.coalesce(statement, Declaration.audited_on)
+    conditions = [effective <= as_of, *([Declaration.provenance.not_in(exclude)] if exclude else [])]
     ranked = (
         select(
             Declaration.id,
@@ -126,7 +128,7 @@ def declarations_in_force(*, session: Session, as_of: dt.date) -> dict[str, Decl
                 order_by=(effective.desc(), Declaration.recorded_at.desc(), Declaration.id.desc()),
             ).label("rank"),
         )
-        .where(effective <= as_of)
+        .where(*conditions)
         .subquery()
     )
     query = select(Declaration).join(ranked, ranked.c.id == Declaration.id).where(ranked.c.rank == 1)

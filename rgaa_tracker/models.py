@@ -112,7 +112,7 @@ class Declaration(SQLModel, table=True):
     __table_args__ = (Index("ix_declaration_demarche_dates", "demarche_id", "published_on", "audited_on"),)
     id: int | None = Field(default=None, primary_key=True)
     demarche_id: str = Field(foreign_key="demarche.id", max_length=128)
-    provenance: str = Field(max_length=8)  # import | crawl | web
+    provenance: str = Field(max_length=16)  # import | crawl | web | observatoire
     status: str | None = Field(default=None, max_length=16)  # totalement | partiellement | non
     rate: float | None = None
     # The statement's three dates: « établie le » (the file's ``date_publication``), « mise à

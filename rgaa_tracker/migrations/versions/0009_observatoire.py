@@ -21,6 +21,9 @@ def upgrade() -> None:
     # jour le » dates (the crawler kept only that one); it cannot be split again.
     op.add_column("demarche", sa.Column("delisted_on", sa.Date(), nullable=True))
     op.add_column("declaration", sa.Column("updated_on", sa.Date(), nullable=True))
+    # « observatoire » does not fit the 8 characters « import », « crawl » and « web » needed.
+    with op.batch_alter_table("declaration") as batch:
+        batch.alter_column("provenance", type_=sa.String(length=16), existing_type=sa.String(length=8), existing_nullable=False)
     op.create_table(
         "observatoire_entry",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -47,4 +50,6 @@ def downgrade() -> None:
     # DROP COLUMN in place (SQLite ≥ 3.35): a batch copy of ``demarche`` would trip the
     # foreign keys that point at it.
     op.drop_column("declaration", "updated_on")
+    with op.batch_alter_table("declaration") as batch:
+        batch.alter_column("provenance", type_=sa.String(length=8), existing_type=sa.String(length=16), existing_nullable=False)
     op.drop_column("demarche", "delisted_on")
