@@ -70,6 +70,8 @@ class PageAudit(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     footer_mention: str | None = Field(default=None, max_length=16)
     statement_url: str | None = Field(default=None, max_length=2000)
+    # Whether the page links to « Je donne mon avis »; None when the page could not be read.
+    jdma: bool | None = None
     evidence_path: str | None = Field(default=None, max_length=500)
     violations_count: int = 0
     # What the page did that the audit worked around (dialogs, popups, reloads), in French,
@@ -139,6 +141,7 @@ class ObservatoireEntry(SQLModel, table=True):
     demarche_id: str = Field(foreign_key="demarche.id", index=True, max_length=128)
     level: str | None = Field(default=None, max_length=16)  # oui | partiel | non | na | a_venir
     rate: float | None = None
+    jdma: bool | None = None  # « Je donne mon avis » button, as the edition says (Grist ``Ajout_Bouton_JDMA``)
     row: int = 0
     source: str = Field(default="", max_length=255)
     recorded_at: dt.datetime = Field(default_factory=utcnow)

@@ -33,7 +33,7 @@ COLUMNS = {
     # Grist, 2024 onward
     "refdemarche": "ref", "nomdemarche": "title", "nomministere": "ministry", "urldemarche": "url",
     "volumetrieenligne": "annual_volume", "tauxrgaapublie": "rate_fraction", "refedition": "edition", "nomedition": "edition",
-    "datedebutedition": "edition_on",
+    "datedebutedition": "edition_on", "ajoutboutonjdma": "jdma",
     # Airtable, 2023 (emoji stripped by header matching: « 🕶 ID » is « id », « Nom 💼 📄 » is « nom »)
     "id": "ref", "nom": "title", "ministerepolitique": "ministry", "volumetrietotale": "annual_volume",
     "tauxglobalrgaa": "rate_fraction", "edition": "edition", "priseencompteduhandicap": "level",
@@ -48,7 +48,7 @@ COLUMNS = {
 LABELS = {"ref": "Ref_Demarche", "title": "Nom_Demarche", "ministry": "Nom_Ministere", "url": "URL_Demarche",
           "annual_volume": "Volumetrie_En_Ligne", "rate_fraction": "Taux_RGAA_Publie", "rate_percent": "Taux RGAA Audit",
           "level": "Prise en compte du handicap", "edition_on": "Date_Debut_Edition", "edition": "Ref_Edition",
-          "statement_on": "Date déclaration d'accessibilité", "demarche_id": "demarche_id"}
+          "statement_on": "Date déclaration d'accessibilité", "demarche_id": "demarche_id", "jdma": "Ajout_Bouton_JDMA"}
 LEVELS = {
     "oui": "oui", "partiel": "partiel", "partielle": "partiel", "partiellement": "partiel", "non": "non",
     "n/a": "na", "na": "na", "non applicable": "na",
@@ -151,6 +151,8 @@ def import_edition(*, session: Session, path: Path, settings: Settings, edition_
             else collect(errors, row, "rate_percent", cells.get("rate_percent"), parse_rate),
             "statement_on": collect(errors, row, "statement_on", cells.get("statement_on"), parse_date),
             "annual_volume": collect(errors, row, "annual_volume", cells.get("annual_volume"), parse_int),
+            # Grist: « Oui » when the button was added, anything else when not.
+            "jdma": (fold(text(cells.get("jdma"))) == "oui") if text(cells.get("jdma")) else None,
             "demarche": _match(cells, by_id, by_url, by_title),
         }
         if day is None and not any(e.row == row and e.column == "edition_on" for e in errors):
@@ -202,7 +204,7 @@ def import_edition(*, session: Session, path: Path, settings: Settings, edition_
     for item in parsed:
         demarche = item["demarche"]
         session.add(ObservatoireEntry(edition_on=day, edition=name, demarche_id=demarche.id, level=item["level"], rate=item["rate"],
-                                      row=item["row"], source=table.filename))
+                                      jdma=item["jdma"] if "jdma" in table.columns else None, row=item["row"], source=table.filename))
         if item["rate"] is not None:
             # The edition vouches for the rate on its date; the statement's own date when the
             # file gives it (XWiki), else the edition's (Airtable, Grist give none).
@@ -220,6 +222,22 @@ def import_edition(*, session: Session, path: Path, settings: Settings, edition_
             summary.exited.append(gone)
     session.flush()
     return summary
+
+
+def jdma_shares(*, session: Session, as_of: dt.date) -> dict | None:
+    """Per ministry code, the share of the latest edition's démarches (on or before ``as_of``)
+    it says carry the JDMA button; None without an edition that tells."""
+    day = session.exec(select(ObservatoireEntry.edition_on).where(ObservatoireEntry.edition_on <= as_of, ObservatoireEntry.jdma != None)  # noqa: E711
+                       .order_by(ObservatoireEntry.edition_on.desc()).limit(1)).first()
+    if day is None:
+        return None
+    counts: dict[str, list[int]] = {}
+    rows = session.exec(select(ObservatoireEntry, Demarche).join(Demarche, Demarche.id == ObservatoireEntry.demarche_id)
+                        .where(ObservatoireEntry.edition_on == day, ObservatoireEntry.jdma != None)).all()  # noqa: E711
+    for entry, demarche in rows:
+        seen, total = counts.setdefault(demarche.ministry_code, [0, 0])
+        counts[demarche.ministry_code] = [seen + bool(entry.jdma), total + 1]
+    return {"edition_on": day, "ministries": {code: seen / total for code, (seen, total) in counts.items() if total}}
 
 
 def editions(*, session: Session) -> list[tuple[dt.date, str]]:

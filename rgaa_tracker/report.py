@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
-from . import audit, remediation, chart, indicator, observatoire, spreadsheet
+from . import audit, remediation, chart, feedback, indicator, observatoire, spreadsheet
 from . import definition as definitions
 from . import findings as findings_model
 from .models import CrawlRun, Demarche, Ministry, PageAudit, Report, utcnow
@@ -121,6 +121,22 @@ def trajectories(*, session: Session, dates: list[dt.date], settings: Settings) 
     return result
 
 
+def jdma_table(*, session: Session, as_of: dt.date, now: indicator.Indicators, names: dict[str, str]) -> dict:
+    """Per ministry, the share of its listed démarches on which a crawl ever saw the « Je donne
+    mon avis » button, beside the latest edition's own figure when one was imported."""
+    listed = set(now.statuses)
+    seen = feedback.seen(session=session, as_of=as_of, demarche_ids=listed)
+    crawled = feedback.crawled(session=session, as_of=as_of) & listed
+    edition = observatoire.jdma_shares(session=session, as_of=as_of)
+    rows = []
+    for code in sorted({s.demarche.ministry_code for s in now.statuses.values()}):
+        ids = {d for d, s in now.statuses.items() if s.demarche.ministry_code == code}
+        rows.append({"code": code, "name": names.get(code, code), "listed": len(ids), "crawled": len(ids & crawled), "seen": len(ids & seen),
+                     "share": len(ids & seen) / len(ids) if ids else 0.0,
+                     "edition_share": edition["ministries"].get(code) if edition else None})
+    return {"rows": rows, "edition_on": edition["edition_on"] if edition else None, "crawled": len(crawled)}
+
+
 def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None, settings: Settings, definition: str | None = None) -> dict:
     """Everything the report shows, under ``definition`` (default: the rule in force on
     ``as_of``); the "since" figures use the same rule, so a change is never a change of rule."""
@@ -175,6 +191,7 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
                                            dates, {"Part accessible (règle 2020)": c2020["shares"], "Trajectoire 2020": c2020["trajectory"],
                                                    "Part accessible (règle 2023)": c2023["shares"], "Trajectoire 2023": c2023["trajectory"]}),
         "comparison": observatoire.comparison(session=session, settings=settings, as_of=as_of),
+        "jdma": jdma_table(session=session, as_of=as_of, now=now, names=names),
         "chart_ministries": chart.bar_chart("Part des démarches accessibles par ministère",
                                             [m["code"] for m in ministries], {"Part accessible": [m["counts"].share for m in ministries]}),
         "per_ministry_findings": per_ministry_findings,
@@ -228,6 +245,9 @@ def data_tables(context: dict) -> dict[str, tuple[list[str], list[list[object]]]
         "synthese": (["as_of", "definition", "actives", "declarees", "accessibles", "part", "cible", "echeance"],
                      [[context["as_of"], now.definition.name, now.national.active, now.national.declared, now.national.accessible, round(now.national.share, 4),
                        now.target_share, now.deadline]]),
+        "je_donne_mon_avis": (["code", "ministere", "demarches", "demarches_auditees", "bouton_vu", "part", "part_edition"],
+                              [[r["code"], r["name"], r["listed"], r["crawled"], r["seen"], round(r["share"], 4),
+                                None if r["edition_share"] is None else round(r["edition_share"], 4)] for r in context["jdma"]["rows"]]),
         "observatoire": (["edition", "date_edition", "demarche_id", "titre", "ministere", "niveau_publie", "niveau_calcule", "regle", "taux_publie"],
                          [[c["edition"], c["edition_on"], r["demarche_id"], r["titre"], r["ministere"], r["niveau_publie"], r["niveau_calcule"], c["definition"],
                            r["taux_publie"]] for c in ([context["comparison"]] if context["comparison"] else []) for r in c["differences"]]),

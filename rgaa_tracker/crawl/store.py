@@ -18,6 +18,7 @@ from ..browser import PageResult
 from ..checks import A_VERIFIER, NON_CONFORME, SOURCE, CheckResult
 from ..errors import RunAborted
 from ..models import CriterionResult, CrawlRun, Declaration, PageAudit, RuleResult
+from ..feedback import has_jdma
 from ..statement import footer_mention, link_role, parse_statement, statement_url
 
 STORED_STATUSES = (audit.NON_CONFORME, audit.A_VERIFIER)
@@ -104,6 +105,7 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
     if result.axe is not None:
         page.footer_mention = footer_mention(result.footer_text, result.text)
         page.statement_url = statement_url(result.final_url or result.url, result.links)
+        page.jdma = has_jdma(result.links)
     session.add(page)
     session.flush()
     if result.axe is not None:

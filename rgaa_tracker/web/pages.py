@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from sqlmodel import Session, select
 
-from .. import remediation, chart, crawl, declaration, findings, indicator, report
+from .. import remediation, chart, crawl, declaration, feedback, findings, indicator, report
 from .. import definition as definitions
 from ..errors import ImportRejected, NotFound, RowError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
@@ -117,7 +117,8 @@ def demarche_page(demarche_id: str, request: Request, user: User = Depends(requi
     return render(request, "demarche.html.j2", {
         "user": user, "demarche": demarche, "status": state.statuses.get(demarche_id), "questionable": demarche_id in state.questionable,
         "declarations": declaration.list_declarations(session=session, demarche_id=demarche_id)[::-1], "run": run,
-        "findings": found, "runs": runs})
+        "findings": found, "runs": runs, "definition": state.definition,
+        "jdma_seen": bool(feedback.seen(session=session, as_of=dt.date.today(), demarche_ids={demarche_id}))})
 
 
 @router.get("/preuves/{page_audit_id}")

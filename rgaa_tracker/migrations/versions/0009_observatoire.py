@@ -1,5 +1,5 @@
 """The list as it was and every statement date: démarche exit date, declaration update date,
-Observatoire editions
+Observatoire editions, « Je donne mon avis » seen on a page
 
 Revision ID: 0009
 Revises: 0007
@@ -20,6 +20,7 @@ def upgrade() -> None:
     # stored before 0009 keeps in ``published_on`` the later of its « établie le » and « mise à
     # jour le » dates (the crawler kept only that one); it cannot be split again.
     op.add_column("demarche", sa.Column("delisted_on", sa.Date(), nullable=True))
+    op.add_column("page_audit", sa.Column("jdma", sa.Boolean(), nullable=True))
     op.add_column("declaration", sa.Column("updated_on", sa.Date(), nullable=True))
     # « observatoire » does not fit the 8 characters « import », « crawl » and « web » needed.
     with op.batch_alter_table("declaration") as batch:
@@ -32,6 +33,7 @@ def upgrade() -> None:
         sa.Column("demarche_id", sa.String(length=128), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=True),
         sa.Column("rate", sa.Float(), nullable=True),
+        sa.Column("jdma", sa.Boolean(), nullable=True),
         sa.Column("row", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=255), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
@@ -53,3 +55,4 @@ def downgrade() -> None:
     with op.batch_alter_table("declaration") as batch:
         batch.alter_column("provenance", type_=sa.String(length=8), existing_type=sa.String(length=16), existing_nullable=False)
     op.drop_column("demarche", "delisted_on")
+    op.drop_column("page_audit", "jdma")
