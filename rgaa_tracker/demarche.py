@@ -130,13 +130,16 @@ def import_demarches(*, session: Session, path: Path, display_name: str | None =
         demarche.title, demarche.ministry_code, demarche.url = item["title"], code, item["url"]
         demarche.annual_volume = item["annual_volume"]
         demarche.listed_on = item["listed_on"]
-        if demarche.delisted_on and not item["delisted_on"]:
+        returning = bool(demarche.delisted_on and not item["delisted_on"])
+        if returning:
             warnings.append(f"{demarche.id} revient dans la liste : sa sortie du {demarche.delisted_on:%d/%m/%Y} est effacée")
         demarche.delisted_on = item["delisted_on"]
         if item["active"] is not None:
             demarche.active = item["active"]
         elif demarche.delisted_on:
             demarche.active = demarche.delisted_on > dt.date.today()
+        elif returning:
+            demarche.active = True  # back on the list: crawled again
         demarche.updated_at = utcnow()
         session.add(demarche)
     exited = []

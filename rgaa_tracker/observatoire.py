@@ -125,7 +125,7 @@ def _ministry(value: str, ministries: dict[str, Ministry]) -> Ministry | None:
     return None
 
 
-def import_edition(*, session: Session, path: Path, settings: Settings, edition_on: dt.date | None = None, edition: str | None = None,
+def import_edition(*, session: Session, path: Path, edition_on: dt.date | None = None, edition: str | None = None,
                    display_name: str | None = None) -> EditionImport:
     """Import one edition; all rows or none. Importing the same edition again changes nothing."""
     table = read_table(path, COLUMNS, (), labels=LABELS, display_name=display_name)

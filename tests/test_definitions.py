@@ -169,9 +169,9 @@ def test_exit_date_column_and_reentry(engine, tmp_path):
     with Session(engine) as session:
         demarche.import_demarches(session=session, path=write_csv(tmp_path / "a.csv", header, [[*DEMARCHES[2], "2022-05-01"], [*DEMARCHES[0], ""]]))
         session.commit()
-        assert session.get(Demarche, "permis").delisted_on == D(2022, 5, 1)
+        assert (session.get(Demarche, "permis").delisted_on, session.get(Demarche, "permis").active) == (D(2022, 5, 1), False)
         summary = demarche.import_demarches(session=session, path=write_csv(tmp_path / "b.csv", header, [[*DEMARCHES[2], ""], [*DEMARCHES[0], ""]]))
-        assert session.get(Demarche, "permis").delisted_on is None
+        assert (session.get(Demarche, "permis").delisted_on, session.get(Demarche, "permis").active) == (None, True)
         assert any("permis revient dans la liste" in w for w in summary.warnings)
     bad = write_csv(tmp_path / "bad.csv", header, [[*DEMARCHES[2][:5], "2022-05-01", "2021-01-01"]])
     with Session(engine) as session, pytest.raises(ImportRejected) as refused:
@@ -226,8 +226,7 @@ def test_api_definition_parameter(api):
 
 def import_grist(engine, tmp_path):
     with Session(engine) as session:
-        summary = observatoire.import_edition(session=session, path=FIXTURES / "edition-grist-2024-04.csv", settings=get_settings(),
-                                              edition_on=D(2024, 4, 1), edition="Édition d'avril 2024")
+        summary = observatoire.import_edition(session=session, path=FIXTURES / "edition-grist-2024-04.csv", edition_on=D(2024, 4, 1), edition="Édition d'avril 2024")
         session.commit()
     return summary
 
@@ -264,7 +263,7 @@ def test_xwiki_edition_from_xlsx_with_published_levels(history, tmp_path):
     ]
     path = write_xlsx(tmp_path / "xwiki.xlsx", header, rows)
     with Session(history) as session:
-        summary = observatoire.import_edition(session=session, path=path, settings=get_settings(), edition_on=D(2021, 10, 1))
+        summary = observatoire.import_edition(session=session, path=path, edition_on=D(2021, 10, 1))
         session.commit()
         comparison = observatoire.comparison(session=session, settings=get_settings(), edition_on=D(2021, 10, 1))
         stored = session.exec(select(ObservatoireEntry).where(ObservatoireEntry.demarche_id == "impots")).one()
@@ -284,12 +283,12 @@ def test_bad_edition_rows_are_all_named_in_french(history, tmp_path):
         ["3", "Autre démarche", "Ministère de l'Intérieur", "", "0,5"],
     ])
     with Session(history) as session, pytest.raises(ImportRejected) as refused:
-        observatoire.import_edition(session=session, path=path, settings=get_settings(), edition_on=D(2024, 4, 1))
+        observatoire.import_edition(session=session, path=path, edition_on=D(2024, 4, 1))
     found = {(e.row, e.column) for e in refused.value.errors}
     assert found == {(2, "Taux_RGAA_Publie"), (3, "Nom_Ministere"), (4, "URL_Demarche")}
     assert "fraction de 0 à 1" in str(refused.value) and "ministère inconnu" in str(refused.value)
     with Session(history) as session, pytest.raises(ImportRejected) as undated:
-        observatoire.import_edition(session=session, path=FIXTURES / "edition-grist-2024-04.csv", settings=get_settings())
+        observatoire.import_edition(session=session, path=FIXTURES / "edition-grist-2024-04.csv")
     assert "--edition-date" in str(undated.value)
 
 

@@ -52,8 +52,7 @@ def test_ever_seen_per_demarche_and_share_per_ministry(engine, tmp_path):
     with Session(engine) as session:
         assert feedback.seen(session=session, as_of=dt.date(2024, 4, 1)) == {"rsa"}
         assert feedback.seen(session=session, as_of=dt.date(2024, 5, 1)) == {"rsa", "caf"}
-        observatoire.import_edition(session=session, path=FIXTURES / "edition-grist-2024-04.csv", settings=get_settings(),
-                                    edition_on=dt.date(2024, 4, 1))
+        observatoire.import_edition(session=session, path=FIXTURES / "edition-grist-2024-04.csv", edition_on=dt.date(2024, 4, 1))
         session.commit()
         report.write_workshop(session=session, out_dir=tmp_path / "r", settings=get_settings(), as_of=dt.date(2024, 4, 15), pdf=False)
         session.commit()

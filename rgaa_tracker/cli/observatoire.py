@@ -26,7 +26,7 @@ def observatoire_import(
     """Importer une édition : déclarations datées (provenance observatoire), entrées et sorties de la liste."""
     day = as_date(edition_date, "--edition-date")
     with db.session_scope() as session:
-        summary = observatoire_module.import_edition(session=session, path=file, settings=get_settings(), edition_on=day, edition=edition)
+        summary = observatoire_module.import_edition(session=session, path=file, edition_on=day, edition=edition)
     print_warnings(summary.warnings)
     out.print(f"{summary.edition} ({summary.edition_on:%d/%m/%Y}) : {summary.rows} démarche(s), {summary.declarations} déclaration(s) ajoutée(s).")
     for label, ids in (("ajoutée(s) au catalogue", summary.created), ("entrée(s) dans la liste", summary.entered),
