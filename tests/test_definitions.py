@@ -222,6 +222,13 @@ def test_api_definition_parameter(api):
     assert api.get("/api/indicators", params={"definition": "2021"}).status_code == 422
     dashboard = api.get("/?definition=2023")
     assert dashboard.status_code == 200 and "règle 2023" in dashboard.text
+    assert api.get("/?definition=2019").status_code == 400
+    ministry = api.get("/ministeres/MININT", params={"definition": "2020"})
+    assert ministry.status_code == 200 and "règle 2020" in ministry.text and "sortie de la liste le 01/05/2022" in ministry.text
+    gone = api.get("/demarches/permis")  # its history stays readable after it left
+    assert gone.status_code == 200 and "Sortie de la liste suivie le 01/05/2022" in gone.text and "01/06/2020" in gone.text
+    impots = api.get("/demarches/impots").text
+    assert all(day in impots for day in ("01/03/2020", "01/06/2022", "15/01/2020"))  # established, updated, audited
 
 
 def import_grist(engine, tmp_path):
