@@ -25,16 +25,25 @@ COLUMNS = {
     "etatdeconformite": "status",
     "taux": "rate",
     "tauxdeconformite": "rate",
+    # « établie le »: the file's historical ``date_publication`` is the date a statement was
+    # established, which is when it was first published.
     "datepublication": "published_on",
     "datedepublication": "published_on",
+    "dateetablissement": "published_on",
+    "datedetablissement": "published_on",
+    "etabliele": "published_on",
+    "datemiseajour": "updated_on",
+    "datedemiseajour": "updated_on",
+    "miseajourle": "updated_on",
     "dateaudit": "audited_on",
     "datedaudit": "audited_on",
+    "auditrealisele": "audited_on",
     "url": "url",
 }
 # The file's column names (SPEC §5), for a user who must add a missing one.
-LABELS = {"status": "statut", "rate": "taux", "published_on": "date_publication", "audited_on": "date_audit"}
+LABELS = {"status": "statut", "rate": "taux", "published_on": "date_publication", "updated_on": "date_mise_a_jour", "audited_on": "date_audit"}
 # Each group needs at least one of its columns in the header.
-REQUIRED_GROUPS = (("status", "rate"), ("published_on", "audited_on"))
+REQUIRED_GROUPS = (("status", "rate"), ("published_on", "updated_on", "audited_on"))
 STATUSES = ("totalement", "partiellement", "non")
 
 
@@ -64,13 +73,28 @@ def _url(value: object) -> str | None:
     return raw or None
 
 
+def statement_date(declaration: Declaration) -> dt.date | None:
+    """The statement's own date: its last update, else when it was established."""
+    dates = [d for d in (declaration.published_on, declaration.updated_on) if d]
+    return max(dates) if dates else None
+
+
 def effective_date(declaration: Declaration) -> dt.date | None:
-    """The date a declaration takes effect: its publication, else its audit (SPEC §2)."""
-    return declaration.published_on or declaration.audited_on
+    """The date a declaration takes effect: its publication (the later of « établie le » and
+    « mise à jour le », since what we hold is the statement as updated), else its audit (SPEC §2)."""
+    return statement_date(declaration) or declaration.audited_on
+
+
+def validity_date(declaration: Declaration, valid_from: str) -> dt.date | None:
+    """The date a rule's 3 years count from: the audit's (2023 rule, « dernier audit il y a moins
+    de 3 ans ») or the statement's (2020 rule); each falls back on the other when unknown."""
+    if valid_from == "audit":
+        return declaration.audited_on or statement_date(declaration)
+    return effective_date(declaration)
 
 
 def _key(d: Declaration) -> tuple:
-    return (d.demarche_id, d.status, d.rate, d.published_on, d.audited_on, d.url)
+    return (d.demarche_id, d.status, d.rate, d.published_on, d.updated_on, d.audited_on, d.url)
 
 
 def import_declarations(*, session: Session, path: Path, today: dt.date | None = None, display_name: str | None = None,
@@ -98,13 +122,16 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
         status = collect(errors, row, "status", cells.get("status"), parse_status)
         rate = collect(errors, row, "rate", cells.get("rate"), parse_rate)
         published = collect(errors, row, "published_on", cells.get("published_on"), parse_date)
+        updated = collect(errors, row, "updated_on", cells.get("updated_on"), parse_date)
         audited = collect(errors, row, "audited_on", cells.get("audited_on"), parse_date)
         url = collect(errors, row, "url", cells.get("url"), _url)
-        for column, day in (("published_on", published), ("audited_on", audited)):
+        for column, day in (("published_on", published), ("updated_on", updated), ("audited_on", audited)):
             if day and day > today:
                 errors.append(RowError(row, column, day.isoformat(), "date dans le futur"))
-        if not published and not audited and "published_on" not in {e.column for e in errors if e.row == row}:
-            errors.append(RowError(row, "published_on", "", "date de publication ou d'audit obligatoire"))
+        if published and updated and updated < published:
+            errors.append(RowError(row, "updated_on", updated.isoformat(), f"mise à jour antérieure à l'établissement ({published.isoformat()})"))
+        if not published and not updated and not audited and not {"published_on", "updated_on", "audited_on"} & {e.column for e in errors if e.row == row}:
+            errors.append(RowError(row, "published_on", "", "date de publication, de mise à jour ou d'audit obligatoire"))
         if status is None and rate is None and not any(e.row == row and e.column in ("status", "rate") for e in errors):
             errors.append(RowError(row, "status", "", "statut ou taux obligatoire"))
         if status == "totalement" and rate is not None and rate < 100:
@@ -112,7 +139,7 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
         if status == "non" and rate is not None and rate >= 50:
             warnings.append(f"ligne {row} : statut « non conforme » avec un taux de {rate:g} %")
         parsed.append(Declaration(demarche_id=demarche_id, provenance=provenance, status=status, rate=rate,
-                                  published_on=published, audited_on=audited, url=url, source=source or table.filename))
+                                  published_on=published, updated_on=updated, audited_on=audited, url=url, source=source or table.filename))
     if errors:
         raise table.rejected(errors, LABELS)
     existing = {_key(d) for d in session.exec(select(Declaration).where(Declaration.demarche_id.in_({d.demarche_id for d in parsed}))).all()}
@@ -143,6 +170,7 @@ def as_dict(declaration: Declaration) -> dict:
         "statut": declaration.status,
         "taux": declaration.rate,
         "date_publication": declaration.published_on.isoformat() if declaration.published_on else None,
+        "date_mise_a_jour": declaration.updated_on.isoformat() if declaration.updated_on else None,
         "date_audit": declaration.audited_on.isoformat() if declaration.audited_on else None,
         "url": declaration.url,
         "rgaa_version": declaration.rgaa_version,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,11 +27,13 @@ COLUMNS = {
     "volumetrie": "annual_volume",
     "dateentree": "listed_on",
     "datedentree": "listed_on",
+    "datesortie": "delisted_on",
+    "datedesortie": "delisted_on",
     "actif": "active",
 }
 # The file's column names (SPEC §5), for a user who must add a missing one.
 LABELS = {"title": "titre", "ministry": "ministere", "ministry_name": "ministere_nom", "annual_volume": "volumetrie",
-          "listed_on": "date_entree", "active": "actif"}
+          "listed_on": "date_entree", "delisted_on": "date_sortie", "active": "actif"}
 REQUIRED = ("id", "title", "ministry", "url")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -41,6 +44,7 @@ class ImportSummary:
     created: int
     updated: int
     warnings: list[str]
+    exited: list[str] = field(default_factory=list)  # ids whose exit this import recorded
 
 
 def _check_url(value: object) -> str:
@@ -68,8 +72,14 @@ def _required_text(value: object) -> str:
     return raw
 
 
-def import_demarches(*, session: Session, path: Path, display_name: str | None = None) -> ImportSummary:
-    """Create or update démarches from a file; all rows or none."""
+def import_demarches(*, session: Session, path: Path, display_name: str | None = None, exits: bool = True,
+                     exit_date: dt.date | None = None) -> ImportSummary:
+    """Create or update démarches from a file; all rows or none.
+
+    The file is the whole catalogue: with ``exits``, a listed démarche the file no longer has
+    leaves the list on ``exit_date`` (default today) and stops being crawled, but is never
+    deleted, so the indicators of any earlier date still count it and its history stays."""
+    exit_date = exit_date or dt.date.today()
     table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name)
     errors: list[RowError] = []
     parsed: list[dict] = []
@@ -83,8 +93,12 @@ def import_demarches(*, session: Session, path: Path, display_name: str | None =
             "url": collect(errors, row, "url", cells.get("url"), _check_url),
             "annual_volume": collect(errors, row, "annual_volume", cells.get("annual_volume"), parse_int),
             "listed_on": collect(errors, row, "listed_on", cells.get("listed_on"), parse_date),
+            "delisted_on": collect(errors, row, "delisted_on", cells.get("delisted_on"), parse_date),
             "active": collect(errors, row, "active", cells.get("active"), parse_bool),
         }
+        if item["listed_on"] and item["delisted_on"] and item["delisted_on"] <= item["listed_on"]:
+            errors.append(RowError(row, "delisted_on", item["delisted_on"].isoformat(),
+                                   f"date de sortie antérieure ou égale à la date d'entrée ({item['listed_on'].isoformat()})"))
         if item["id"]:
             if item["id"] in seen:
                 errors.append(RowError(row, "id", item["id"], f"identifiant en double (déjà ligne {seen[item['id']]})"))
@@ -94,6 +108,7 @@ def import_demarches(*, session: Session, path: Path, display_name: str | None =
         raise table.rejected(errors, LABELS)
 
     created = updated = 0
+    warnings = list(table.warnings)
     ministries = {m.code: m for m in session.exec(select(Ministry)).all()}
     existing = {d.id: d for d in session.exec(select(Demarche).where(Demarche.id.in_(list(seen)))).all()}
     for item in parsed:
@@ -115,12 +130,27 @@ def import_demarches(*, session: Session, path: Path, display_name: str | None =
         demarche.title, demarche.ministry_code, demarche.url = item["title"], code, item["url"]
         demarche.annual_volume = item["annual_volume"]
         demarche.listed_on = item["listed_on"]
+        returning = bool(demarche.delisted_on and not item["delisted_on"])
+        if returning:
+            warnings.append(f"{demarche.id} revient dans la liste : sa sortie du {demarche.delisted_on:%d/%m/%Y} est effacée")
+        demarche.delisted_on = item["delisted_on"]
         if item["active"] is not None:
             demarche.active = item["active"]
+        elif demarche.delisted_on:
+            demarche.active = demarche.delisted_on > dt.date.today()
+        elif returning:
+            demarche.active = True  # back on the list: crawled again
         demarche.updated_at = utcnow()
         session.add(demarche)
+    exited = []
+    if exits:
+        query = select(Demarche).where(Demarche.delisted_on == None, Demarche.id.not_in(list(seen)))  # noqa: E711
+        for gone in session.exec(query.order_by(Demarche.id)).all():
+            gone.delisted_on, gone.active, gone.updated_at = exit_date, False, utcnow()
+            session.add(gone)
+            exited.append(gone.id)
     session.flush()
-    return ImportSummary(created, updated, table.warnings)
+    return ImportSummary(created, updated, warnings, exited)
 
 
 def list_demarches(*, session: Session, active_only: bool = False, ministry: str | None = None) -> list[Demarche]:

@@ -25,6 +25,9 @@ class DemarcheBase(SQLModel):
     url: str = Field(max_length=2000)
     annual_volume: int | None = None
     listed_on: dt.date | None = None
+    # The day it left the tracked list (file column ``date_sortie``): it stops counting from that
+    # day on, and its history stays.
+    delisted_on: dt.date | None = None
     active: bool = True
 
 
@@ -67,6 +70,8 @@ class PageAudit(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     footer_mention: str | None = Field(default=None, max_length=16)
     statement_url: str | None = Field(default=None, max_length=2000)
+    # Whether the page links to « Je donne mon avis »; None when the page could not be read.
+    jdma: bool | None = None
     evidence_path: str | None = Field(default=None, max_length=500)
     violations_count: int = 0
     # What the page did that the audit worked around (dialogs, popups, reloads), in French,
@@ -109,16 +114,37 @@ class Declaration(SQLModel, table=True):
     __table_args__ = (Index("ix_declaration_demarche_dates", "demarche_id", "published_on", "audited_on"),)
     id: int | None = Field(default=None, primary_key=True)
     demarche_id: str = Field(foreign_key="demarche.id", max_length=128)
-    provenance: str = Field(max_length=8)  # import | crawl | web
+    provenance: str = Field(max_length=16)  # import | crawl | web | observatoire
     status: str | None = Field(default=None, max_length=16)  # totalement | partiellement | non
     rate: float | None = None
+    # The statement's three dates: « établie le » (the file's ``date_publication``), « mise à
+    # jour le », « audit réalisé le ». Which one a rule's validity counts from is a setting.
     published_on: dt.date | None = None
+    updated_on: dt.date | None = None
     audited_on: dt.date | None = None
     url: str | None = Field(default=None, max_length=2000)
     rgaa_version: str | None = Field(default=None, max_length=16)
     recorded_at: dt.datetime = Field(default_factory=utcnow)
     run_id: int | None = Field(default=None, foreign_key="crawl_run.id")
     source: str | None = Field(default=None, max_length=255)
+
+
+class ObservatoireEntry(SQLModel, table=True):
+    """One démarche in one imported Observatoire edition, with the level the edition published,
+    so the tracker's own computation can be held against it."""
+
+    __tablename__ = "observatoire_entry"
+    __table_args__ = (UniqueConstraint("edition_on", "demarche_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    edition_on: dt.date = Field(index=True)
+    edition: str = Field(default="", max_length=255)
+    demarche_id: str = Field(foreign_key="demarche.id", index=True, max_length=128)
+    level: str | None = Field(default=None, max_length=16)  # oui | partiel | non | na | a_venir
+    rate: float | None = None
+    jdma: bool | None = None  # « Je donne mon avis » button, as the edition says (Grist ``Ajout_Bouton_JDMA``)
+    row: int = 0
+    source: str = Field(default="", max_length=255)
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class CalendarVersion(SQLModel, table=True):

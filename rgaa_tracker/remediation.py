@@ -199,8 +199,9 @@ def _ministry_status(session: Session, code: str, as_of: dt.date, settings: Sett
         if first and m.planned_on and m.planned_on > first:
             entry["slipped"].append({"demarche_id": m.demarche_id, "etape": m.step, "first_planned": first.isoformat(),
                                      "latest_planned": m.planned_on.isoformat(), "days": (m.planned_on - first).days})
-        if (m.step == "declaration" and m.demarche_id in active and m.planned_on and m.planned_on <= settings.deadline
-                and m.target_rate is not None and m.target_rate >= settings.threshold):
+        rule = state.definition  # the rule the indicators were computed by: its deadline, its « Oui » rate
+        if (m.step == "declaration" and m.demarche_id in active and m.planned_on and m.planned_on <= rule.deadline
+                and m.target_rate is not None and m.target_rate >= rule.full_rate):
             projected.add(m.demarche_id)
     entry["projected_share_at_deadline"] = round(len(projected) / len(active), 6) if active else 0.0
     return entry, projected, len(active)

@@ -15,7 +15,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
-from . import audit, remediation, chart, indicator, spreadsheet
+from . import audit, remediation, chart, feedback, indicator, observatoire, spreadsheet
+from . import definition as definitions
 from . import findings as findings_model
 from .models import CrawlRun, Demarche, Ministry, PageAudit, Report, utcnow
 from .rgaa import criteria, criterion_sort_key
@@ -106,9 +107,43 @@ def _crawl_health(session: Session, since: dt.date | None, as_of: dt.date, run: 
     }
 
 
-def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None, settings: Settings) -> dict:
-    now = indicator.compute(session=session, as_of=as_of, settings=settings)
-    before = indicator.compute(session=session, as_of=since, settings=settings) if since else None
+def trajectories(*, session: Session, dates: list[dt.date], settings: Settings) -> dict[str, dict]:
+    """Per rule, its share at each date and its own trajectory to its own target: the two
+    curves the workshop compares (the 2023 one starts at its baseline)."""
+    result = {}
+    for name in definitions.NAMES:
+        rule = definitions.get(name, settings)
+        baseline = indicator.baseline_share(session=session, settings=settings, definition=name)
+        result[name] = {
+            "definition": rule,
+            "shares": indicator.national_shares(session=session, dates=dates, settings=settings, definition=name),
+            "trajectory": [indicator.trajectory(baseline_share=baseline, as_of=d, settings=settings, definition=name) for d in dates],
+        }
+    return result
+
+
+def jdma_table(*, session: Session, as_of: dt.date, now: indicator.Indicators, names: dict[str, str]) -> dict:
+    """Per ministry, the share of its listed démarches on which a crawl ever saw the « Je donne
+    mon avis » button, beside the latest edition's own figure when one was imported."""
+    listed = set(now.statuses)
+    seen = feedback.seen(session=session, as_of=as_of, demarche_ids=listed)
+    crawled = feedback.crawled(session=session, as_of=as_of) & listed
+    edition = observatoire.jdma_shares(session=session, as_of=as_of)
+    rows = []
+    for code in sorted({s.demarche.ministry_code for s in now.statuses.values()}):
+        ids = {d for d, s in now.statuses.items() if s.demarche.ministry_code == code}
+        rows.append({"code": code, "name": names.get(code, code), "listed": len(ids), "crawled": len(ids & crawled), "seen": len(ids & seen),
+                     "share": len(ids & seen) / len(ids) if ids else 0.0,
+                     "edition_share": edition["ministries"].get(code) if edition else None})
+    return {"rows": rows, "edition_on": edition["edition_on"] if edition else None, "crawled": len(crawled)}
+
+
+def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None, settings: Settings, definition: str | None = None) -> dict:
+    """Everything the report shows, under ``definition`` (default: the rule in force on
+    ``as_of``); the "since" figures use the same rule, so a change is never a change of rule."""
+    now = indicator.compute(session=session, as_of=as_of, settings=settings, definition=definition)
+    definition = now.definition.name
+    before = indicator.compute(session=session, as_of=since, settings=settings, definition=definition) if since else None
     plans = {m["code"]: m for m in remediation.status(session=session, as_of=as_of, settings=settings, state=now)["ministries"]}
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
     ministries = [
@@ -128,10 +163,14 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
     counts_before = criteria_frequency(before_findings) if before_findings is not None else {}
     top = sorted(counts_now.items(), key=lambda kv: (-kv[1], criterion_sort_key(kv[0])))[:15]
     dates = history_dates(min(settings.baseline_date, as_of), as_of)
-    shares = indicator.national_shares(session=session, dates=dates, settings=settings)
-    baseline = indicator.baseline_share(session=session, settings=settings)
-    trajectory = [indicator.trajectory(baseline_share=baseline, as_of=d, settings=settings) for d in dates]
-    demarches = session.exec(select(Demarche).where(Demarche.active == True).order_by(Demarche.id)).all()  # noqa: E712
+    switch = settings.definition_switch
+    if dates[0] < switch < dates[-1] and switch not in dates:
+        dates = sorted([*dates, switch])  # the day the rule changed is a point of its own
+    curves = trajectories(session=session, dates=dates, settings=settings)
+    c2020, c2023 = curves["2020"], curves["2023"]
+    history = [(d, definitions.in_force_name(d, settings), c2020["shares"][i], c2020["trajectory"][i], c2023["shares"][i], c2023["trajectory"][i])
+               for i, d in enumerate(dates)]
+    demarches = session.exec(select(Demarche).where(Demarche.id.in_(listed)).order_by(Demarche.id)).all() if listed else []
     per_ministry_findings = [
         {"ministry": m, "demarches": [findings.get(d.id) or findings_model.DemarcheFindings(d) for d in demarches if d.ministry_code == m["code"]]}
         for m in ministries
@@ -146,9 +185,14 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
         "late_total": sum(len(p["late"]) for p in plans.values()),
         "top_criteria": [(c, n, counts_before.get(c) if before_findings is not None else None) for c, n in top],
         "run": run, "health": _crawl_health(session, since, as_of, run),
-        "history": list(zip(dates, shares, trajectory)),
+        "definition": now.definition, "definitions": {name: c["definition"] for name, c in curves.items()},
+        "definition_switch": switch, "switch_in_range": dates[0] < switch <= dates[-1],
+        "history": history,
         "chart_national": chart.line_chart("Part des démarches accessibles et trajectoire vers la cible",
-                                           dates, {"Part accessible": shares, "Trajectoire": trajectory}),
+                                           dates, {"Part accessible (règle 2020)": c2020["shares"], "Trajectoire 2020": c2020["trajectory"],
+                                                   "Part accessible (règle 2023)": c2023["shares"], "Trajectoire 2023": c2023["trajectory"]}),
+        "comparison": observatoire.comparison(session=session, settings=settings, as_of=as_of),
+        "jdma": jdma_table(session=session, as_of=as_of, now=now, names=names),
         "chart_ministries": chart.bar_chart("Part des démarches accessibles par ministère",
                                             [m["code"] for m in ministries], {"Part accessible": [m["counts"].share for m in ministries]}),
         "per_ministry_findings": per_ministry_findings,
@@ -169,15 +213,20 @@ def environment() -> Environment:
     env.filters.update(date_fr=lambda d: d.strftime("%d/%m/%Y") if d else "—", pct=_pct, points=_points,
                        datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—")
     env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS, run_status_labels=RUN_STATUS_LABELS,
-                       step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS)
+                       step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS, level_labels=observatoire.LEVEL_LABELS)
     return env
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def data_tables(context: dict) -> dict[str, tuple[list[str], list[list[object]]]]:
     """The data behind every table of the report, for CSV and ODS."""
     now = context["now"]
     return {
-        "national": (["date", "part_accessible", "trajectoire"], [[d, round(s, 4), None if t is None else round(t, 4)] for d, s, t in context["history"]]),
+        "national": (["date", "regle_en_vigueur", "part_accessible_2020", "trajectoire_2020", "part_accessible_2023", "trajectoire_2023"],
+                     [[d, rule, round(s20, 4), _round(t20), round(s23, 4), _round(t23)] for d, rule, s20, t20, s23, t23 in context["history"]]),
         "ministeres": (["code", "ministere", "actives", "declarees", "accessibles", "part", "evolution_points", "couverture_calendrier", "jalons_en_retard", "projection_echeance"],
                        [[m["code"], m["name"], m["counts"].active, m["counts"].declared, m["counts"].accessible, round(m["counts"].share, 4),
                          None if m["change"] is None else round(m["change"] * 100, 1),
@@ -194,19 +243,26 @@ def data_tables(context: dict) -> dict[str, tuple[list[str], list[list[object]]]
         "criteres": (["critere", "intitule", "demarches_non_conformes", "precedemment"],
                      [[c, criteria()[c].title, n, before] for c, n, before in context["top_criteria"]]),
         "sante_crawl": (["code_erreur", "libelle", "pages"], [[code, ERROR_LABELS.get(code, code), n] for code, n in context["health"]["failures"]]),
-        "synthese": (["as_of", "actives", "declarees", "accessibles", "part", "cible", "echeance"],
-                     [[context["as_of"], now.national.active, now.national.declared, now.national.accessible, round(now.national.share, 4), now.target_share, now.deadline]]),
+        "synthese": (["as_of", "definition", "actives", "declarees", "accessibles", "part", "cible", "echeance"],
+                     [[context["as_of"], now.definition.name, now.national.active, now.national.declared, now.national.accessible, round(now.national.share, 4),
+                       now.target_share, now.deadline]]),
+        "je_donne_mon_avis": (["code", "ministere", "demarches", "demarches_auditees", "bouton_vu", "part", "part_edition"],
+                              [[r["code"], r["name"], r["listed"], r["crawled"], r["seen"], round(r["share"], 4),
+                                None if r["edition_share"] is None else round(r["edition_share"], 4)] for r in context["jdma"]["rows"]]),
+        "observatoire": (["edition", "date_edition", "demarche_id", "titre", "ministere", "niveau_publie", "niveau_calcule", "regle", "taux_publie"],
+                         [[c["edition"], c["edition_on"], r["demarche_id"], r["titre"], r["ministere"], r["niveau_publie"], r["niveau_calcule"], c["definition"],
+                           r["taux_publie"]] for c in ([context["comparison"]] if context["comparison"] else []) for r in c["differences"]]),
     }
 
 
 def write_workshop(*, session: Session, out_dir: Path, settings: Settings, as_of: dt.date | None = None,
-                   since: dt.date | None = None, pdf: bool = True) -> Report:
+                   since: dt.date | None = None, pdf: bool = True, definition: str | None = None) -> Report:
     """Render the workshop report into ``out_dir`` and record it."""
     as_of = as_of or dt.date.today()
     if since is None:
         previous = previous_report(session=session, before=as_of)
         since = previous.as_of if previous else None
-    context = workshop_context(session=session, as_of=as_of, since=since, settings=settings)
+    context = workshop_context(session=session, as_of=as_of, since=since, settings=settings, definition=definition)
     template = environment().get_template(f"report/workshop_{TEMPLATE_VERSION}.html.j2")
     html = template.render(**context)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ def demarche(row: Demarche) -> dict:
     """Keys as the API has always given them (the démarches file's column names)."""
     return {"id": row.id, "titre": row.title, "ministry_code": row.ministry_code, "url": row.url,
             "volumetrie": row.annual_volume, "date_entree": row.listed_on.isoformat() if row.listed_on else None,
-            "active": row.active}
+            "date_sortie": row.delisted_on.isoformat() if row.delisted_on else None, "active": row.active}
 
 
 def calendar_version(version: CalendarVersion) -> dict:

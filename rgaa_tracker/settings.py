@@ -116,6 +116,20 @@ class WebSettings(BaseModel):
     )
 
 
+class Rule2023Settings(BaseModel):
+    """The Observatoire's accessibility levels since July 2023 (legal levels, « Vos démarches essentielles »)."""
+
+    full_rate: float = Field(100, description="Declared rate (%) from which a démarche is « Oui » (accessible)")
+    partial_rate: float = Field(50, description="Declared rate (%) from which a démarche is « Partiel »")
+    validity_years: int = Field(3, description="Years after its audit a declaration stays valid")
+    valid_from: Literal["statement", "audit"] = Field(
+        "audit", description="Which date the validity counts from: the audit (« dernier audit il y a moins de 3 ans ») or the statement's own date"
+    )
+    target_share: float = Field(1.0, description="Share of démarches at « Oui » aimed at (every démarche)")
+    deadline: dt.date = Field(dt.date(2025, 12, 31), description="Date the 2023 target is due (« Décembre 2025 : conformité de 100 % »)")
+    baseline_date: dt.date = Field(dt.date(2023, 7, 1), description="Start of the 2023 trajectory")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RGAA_TRACKER_", env_nested_delimiter="__", extra="ignore"
@@ -128,12 +142,21 @@ class Settings(BaseSettings):
     uploads_dir: Path = Field(Path("calendars/uploads"), description="Where accepted calendar uploads are kept, one folder per ministry")
     secret_file: Path = Field(Path("rgaa-tracker.secret"), description="Kept for older configurations; no longer read (web sessions are stored in the database)")
     demo_database_url: str = Field("sqlite:///rgaa-tracker-demo.db", description="Database of `rgaa-tracker demo` (never the real catalogue)")
-    threshold: float = Field(75, description="Declared rate (%) from which a démarche is accessible")
-    validity_years: int = Field(3, description="Years a declaration stays valid")
-    target_share: float = Field(0.80, description="Share of accessible démarches aimed at")
-    deadline: dt.date = Field(dt.date(2022, 12, 31), description="Date the target is due")
+    # The 2020 rule (« Prise en compte handicaps », January 2020 to June 2023) keeps the
+    # top-level names it always had; the 2023 rule lives in ``rule_2023``.
+    threshold: float = Field(75, description="2020 rule: declared rate (%) from which a démarche is accessible")
+    validity_years: int = Field(3, description="2020 rule: years a declaration stays valid")
+    valid_from: Literal["statement", "audit"] = Field(
+        "statement", description="2020 rule: which date the validity counts from (the statement's date, as the Observatoire's import did)"
+    )
+    target_share: float = Field(0.80, description="2020 rule: share of accessible démarches aimed at")
+    deadline: dt.date = Field(dt.date(2022, 12, 31), description="2020 rule: date the target is due")
     baseline_date: dt.date = Field(
-        dt.date(2020, 11, 4), description="Start of the trajectory (first DINUM follow-up workshop)"
+        dt.date(2020, 11, 4), description="2020 rule: start of the trajectory (first DINUM follow-up workshop)"
+    )
+    rule_2023: Rule2023Settings = Field(default_factory=Rule2023Settings)
+    definition_switch: dt.date = Field(
+        dt.date(2023, 7, 1), description="First day the 2023 rule is in force; before it, the 2020 rule is the default"
     )
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)

@@ -120,9 +120,10 @@ class StatementFacts:
 
     status: str | None = None
     rate: float | None = None
-    published_on: dt.date | None = None
-    audited_on: dt.date | None = None
+    published_on: dt.date | None = None  # « établie le »
+    audited_on: dt.date | None = None  # « audit réalisé le »
     rgaa_version: str | None = None
+    updated_on: dt.date | None = None  # « mise à jour le » (last: older callers build the others by position)
 
     @property
     def empty(self) -> bool:
@@ -159,15 +160,18 @@ def _rate(text: str) -> float | None:
 
 
 def parse_statement(text: str) -> StatementFacts:
-    """Read status, rate, dates and RGAA version from a statement page's text."""
+    """Read status, rate, dates and RGAA version from a statement page's text.
+
+    The three dates are kept apart: the rules count validity from different ones (2020: the
+    statement's date; 2023: the audit's), and a later update must not hide when it was made."""
     folded = fold(text)
     status_match = _MENTION.search(folded) or _STATUS.search(folded) or _STATUS_STANDALONE.search(folded)
-    published = [d for d in (_last_date(_ESTABLISHED, folded), _last_date(_UPDATED, folded)) if d]
     version = _VERSION.search(folded)
     return StatementFacts(
         status=status_match.group(1) if status_match else None,
         rate=_rate(folded),
-        published_on=max(published) if published else None,
+        published_on=_last_date(_ESTABLISHED, folded),
+        updated_on=_last_date(_UPDATED, folded),
         audited_on=_last_date(_AUDITED, folded),
         rgaa_version=version.group(1) if version else None,
     )

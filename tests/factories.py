@@ -19,10 +19,10 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]], *, delimi
 
 
 def add_demarches(engine, tmp_path: Path, rows: list[list[object]]) -> None:
-    """rows: [id, titre, ministere, url]."""
+    """rows: [id, titre, ministere, url]. Adds to the catalogue: démarches already there stay listed."""
     path = write_csv(tmp_path / "demarches.csv", ["id", "titre", "ministere", "url"], rows)
     with Session(engine) as session:
-        import_demarches(session=session, path=path)
+        import_demarches(session=session, path=path, exits=False)
         session.commit()
 
 

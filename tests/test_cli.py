@@ -138,12 +138,19 @@ def test_declarations_and_indicators_commands(tmp_path, database_url):
     done = run_cli("indicators", "--as-of", "2022-01-01", "--json", cwd=tmp_path, database_url=database_url)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert set(data) == {"as_of", "national", "ministries", "target", "questionable"}
+    assert set(data) == {"as_of", "definition", "national", "ministries", "target", "questionable"}  # SPEC §6 keys, plus the rule
+    assert data["definition"] == "2020"  # the rule in force on 2022-01-01
     assert data["national"] == {"active": 2, "declared": 1, "accessible": 1, "share": 0.5}
     assert set(data["target"]) == {"share", "deadline", "trajectory_share_at_as_of"}
     assert [set(m) for m in data["ministries"]] == [{"code", "active", "declared", "accessible", "share"}] * 2
     table = run_cli("indicators", "--as-of", "2022-01-01", cwd=tmp_path, database_url=database_url)
-    assert "National" in table.stdout and "50.0%" in table.stdout
+    assert "National" in table.stdout and "50.0%" in table.stdout and "règle 2020" in table.stdout
+    # The same day under the 2023 rule: 75 % is only « Partiel », so nothing is accessible.
+    done = run_cli("indicators", "--as-of", "2022-01-01", "--definition", "2023", "--json", cwd=tmp_path, database_url=database_url)
+    data = json.loads(done.stdout)
+    assert data["definition"] == "2023" and data["national"] == {"active": 2, "declared": 1, "accessible": 0, "share": 0.0}
+    assert data["target"]["share"] == 1.0 and data["target"]["deadline"] == "2025-12-31"
+    assert run_cli("indicators", "--definition", "2021", cwd=tmp_path, database_url=database_url).returncode == 2
     unknown = run_cli("indicators", "--ministry", "XYZ", cwd=tmp_path, database_url=database_url)
     assert unknown.returncode == 1 and "Ministère inconnu : XYZ" in unknown.stderr
 

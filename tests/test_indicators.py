@@ -24,9 +24,9 @@ def db(engine, tmp_path):
     return engine
 
 
-def compute(engine, as_of=T, ministry=None):
+def compute(engine, as_of=T, ministry=None, definition=None):
     with Session(engine) as session:
-        return indicator.compute(session=session, as_of=as_of, settings=get_settings(), ministry=ministry)
+        return indicator.compute(session=session, as_of=as_of, settings=get_settings(), ministry=ministry, definition=definition)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +120,9 @@ def test_history_of_national_shares_matches_one_computation_per_date(db):
     add_declaration(db, "c", status="totalement", published="2018-01-01")  # expires in 2021
     dates = [dt.date(2019, 1, 1), dt.date(2020, 6, 1), dt.date(2021, 3, 1), dt.date(2021, 7, 1), dt.date(2024, 1, 1)]
     with Session(db) as session:
-        history = indicator.national_shares(session=session, dates=dates, settings=get_settings())
-    assert history == [compute(db, day).national.share for day in dates]
+        history = indicator.national_shares(session=session, dates=dates, settings=get_settings(), definition="2020")
+        by_date = indicator.national_shares(session=session, dates=dates, settings=get_settings())
+    assert history == [compute(db, day, definition="2020").national.share for day in dates]
     assert history == [0.25, 0.5, 0.5, 0.25, 0.25]  # b, audited 2021-01-01, is exactly 3 years old on 2024-01-01
+    # Without a definition each date takes the rule in force: in 2024 b's 90 % is only « Partiel ».
+    assert by_date == [compute(db, day).national.share for day in dates] == [0.25, 0.5, 0.5, 0.25, 0.0]

@@ -18,14 +18,18 @@ CASES = [
     # 3. mention in the usual footer form, rate with colon, no space before %
     ("Accessibilité : non conforme. Taux de conformité : 42%. Établie le 1er avril 2022.",
      StatementFacts("non", 42.0, D(2022, 4, 1), None, None)),
-    # 4. "totalement", capitals and accents, update date wins over establishment date
+    # 4. "totalement", capitals and accents; establishment and update dates both kept
     ("L'APPLICATION EST TOTALEMENT CONFORME AU RGAA 4. 100 % DES CRITÈRES SONT RESPECTÉS. "
      "Cette déclaration a été établie le 3 février 2020. Elle a été mise à jour le 15 décembre 2022.",
-     StatementFacts("totalement", 100.0, D(2022, 12, 15), None, "4")),
+     StatementFacts("totalement", 100.0, D(2020, 2, 3), None, "4", updated_on=D(2022, 12, 15))),
     # 5. audit date distinct from the statement date
     ("L'audit de conformité a été réalisé le 20 janvier 2023 par la société X. 81,5 % des critères sont respectés. "
      "Cette déclaration a été établie le 2 mars 2023.",
      StatementFacts(None, 81.5, D(2023, 3, 2), D(2023, 1, 20), None)),
+    # 5b. the three dates of one statement, each where the official template puts it
+    ("Accessibilité : partiellement conforme. L'audit a été réalisé le 10 janvier 2021. 68 % des critères sont respectés. "
+     "Cette déclaration a été établie le 15 février 2021. Elle a été mise à jour le 1er septembre 2022.",
+     StatementFacts("partiellement", 68.0, D(2021, 2, 15), D(2021, 1, 10), None, updated_on=D(2022, 9, 1))),
     # 6. average rate only: it is not the conformity rate, so no rate
     ("Taux moyen de conformité du service en ligne : 88 %. Déclaration établie le 5 mai 2021.",
      StatementFacts(None, None, D(2021, 5, 5), None, None)),
@@ -51,7 +55,7 @@ CASES = [
      StatementFacts("partiellement", None, None, None, None)),
     # 14. typographic apostrophe and "mise à jour" only
     ("Déclaration d’accessibilité mise à jour le 7 juillet 2025. Le taux de conformité du site est de 97 %.",
-     StatementFacts(None, 97.0, D(2025, 7, 7), None, None)),
+     StatementFacts(None, 97.0, None, None, None, updated_on=D(2025, 7, 7))),
     # 15. "RGAA 3" statement, old style
     ("Ce site est conforme au RGAA 3 2017 à 85 %. Taux de conformité au RGAA 3 : 85 %.",
      StatementFacts(None, 85.0, None, None, "3")),

@@ -131,7 +131,7 @@ def test_lead_cannot_write_another_ministry_and_csrf_is_required(server, browser
     assert accepted.status == 200 and accepted.json()["rows"] == 1
     assert api.get(f"{base}/api/indicators", headers={"Authorization": "Bearer faux"}).status == 401
     data = api.get(f"{base}/api/indicators", headers={"Authorization": f"Bearer {own}"}).json()
-    assert set(data) == {"as_of", "national", "ministries", "target", "questionable"} and data["questionable"] == ["impots"]
+    assert set(data) == {"as_of", "definition", "national", "ministries", "target", "questionable"} and data["questionable"] == ["impots"]
 
 
 def test_script_in_a_title_is_shown_as_text(server, browser):

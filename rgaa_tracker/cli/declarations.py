@@ -18,7 +18,7 @@ declarations_app = typer.Typer(help="Déclarations d'accessibilité.", no_args_i
 @declarations_app.command("import")
 @user_errors
 def declarations_import(file: Annotated[Path, typer.Argument(help="Fichier CSV, XLSX ou ODS")]) -> None:
-    """Importer des déclarations (demarche_id, statut, taux, date_publication, date_audit, url)."""
+    """Importer des déclarations (demarche_id, statut, taux, date_publication, date_mise_a_jour, date_audit, url)."""
     with db.session_scope() as session:
         summary = declaration.import_declarations(session=session, path=file)
     print_warnings(summary.warnings)
@@ -37,8 +37,9 @@ def declarations_list(
     if as_json:
         print_json(rows)
         return
-    table = Table("Démarche", "Provenance", "Statut", "Taux", "Publication", "Audit", "Adresse")
+    table = Table("Démarche", "Provenance", "Statut", "Taux", "Établie le", "Mise à jour le", "Audit", "Adresse")
     for row in rows:
         rate = "—" if row["taux"] is None else f"{row['taux']:g} %"
-        table.add_row(row["demarche_id"], row["provenance"], row["statut"] or "—", rate, row["date_publication"] or "—", row["date_audit"] or "—", row["url"] or "—")
+        table.add_row(row["demarche_id"], row["provenance"], row["statut"] or "—", rate, row["date_publication"] or "—", row["date_mise_a_jour"] or "—",
+                      row["date_audit"] or "—", row["url"] or "—")
     out.print(table)

@@ -23,13 +23,17 @@ def report_workshop(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date de situation (AAAA-MM-JJ)")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Date de comparaison (par défaut : le rapport précédent)")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Dossier de sortie")] = None,
+    definition: Annotated[Optional[str], typer.Option("--definition", help="Règle des chiffres : 2020 ou 2023 (par défaut, celle en vigueur à la date de situation)")] = None,
 ) -> None:
     """Produire le rapport de l'atelier bimestriel (HTML, PDF, données CSV et ODS)."""
     day = as_date(as_of, "--as-of") or dt.date.today()
+    if definition is not None and definition not in ("2020", "2023"):
+        raise typer.BadParameter(f"« {definition} » : attendu 2020 ou 2023", param_hint="--definition")
     settings = get_settings()
     target = out_dir or report_module.default_out_dir(settings.reports_dir, day)
     with db.session_scope() as session:
-        report = report_module.write_workshop(session=session, out_dir=target, settings=settings, as_of=day, since=as_date(since, "--since"))
+        report = report_module.write_workshop(session=session, out_dir=target, settings=settings, as_of=day, since=as_date(since, "--since"),
+                                              definition=definition)
     out.print(f"Rapport écrit : {report.html_path}")
     out.print(f"PDF : {report.pdf_path}")
 

@@ -18,6 +18,7 @@ from ..browser import PageResult
 from ..checks import A_VERIFIER, NON_CONFORME, SOURCE, CheckResult
 from ..errors import RunAborted
 from ..models import CriterionResult, CrawlRun, Declaration, PageAudit, RuleResult
+from ..feedback import has_jdma
 from ..statement import footer_mention, link_role, parse_statement, statement_url
 
 STORED_STATUSES = (audit.NON_CONFORME, audit.A_VERIFIER)
@@ -52,14 +53,15 @@ def record_declaration(*, session: Session, run: CrawlRun, demarche_id: str, url
         .order_by(Declaration.recorded_at.desc(), Declaration.id.desc())
         .limit(1)
     ).first()
-    same = latest is not None and (latest.status, latest.rate, latest.published_on, latest.audited_on, latest.url, latest.rgaa_version) == (
-        facts.status, facts.rate, facts.published_on, facts.audited_on, url, facts.rgaa_version
+    same = latest is not None and (latest.status, latest.rate, latest.published_on, latest.updated_on, latest.audited_on, latest.url,
+                                   latest.rgaa_version) == (
+        facts.status, facts.rate, facts.published_on, facts.updated_on, facts.audited_on, url, facts.rgaa_version
     )
     if same:
         return None
     declaration = Declaration(
         demarche_id=demarche_id, provenance="crawl", status=facts.status, rate=facts.rate,
-        published_on=facts.published_on, audited_on=facts.audited_on, url=url,
+        published_on=facts.published_on, updated_on=facts.updated_on, audited_on=facts.audited_on, url=url,
         rgaa_version=facts.rgaa_version, run_id=run.id, source=f"passage {run.id}",
     )
     session.add(declaration)
@@ -103,6 +105,7 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
     if result.axe is not None:
         page.footer_mention = footer_mention(result.footer_text, result.text)
         page.statement_url = statement_url(result.final_url or result.url, result.links)
+        page.jdma = has_jdma(result.links)
     session.add(page)
     session.flush()
     if result.axe is not None:

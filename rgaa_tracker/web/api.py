@@ -11,10 +11,12 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
 from sqlmodel import Session
 
-from .. import crawl, declaration, demarche, findings, indicator, remediation, serialize
+from .. import crawl, declaration, demarche, findings, indicator, observatoire, remediation, serialize
 from ..errors import NotFound
 from ..models import Demarche, User
 from ..user import can_write
@@ -31,8 +33,17 @@ def api_demarches(ministry: str | None = None, user: User = Depends(require_user
 
 @router.get("/indicators", summary="Indicateurs (même JSON que « rgaa-tracker indicators --json »)")
 def api_indicators(request: Request, as_of: dt.date | None = None, ministry: str | None = None,
+                   definition: Literal["2020", "2023"] | None = Query(None, description="Règle : 2020 ou 2023 (par défaut, celle en vigueur à la date)"),
                    user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
-    return indicator.compute(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry).as_json(ministry)
+    return indicator.compute(session=session, as_of=as_of or dt.date.today(), settings=request.app.state.settings, ministry=ministry,
+                             definition=definition).as_json(ministry)
+
+
+@router.get("/observatoire/comparison", summary="Écarts entre une édition de l'Observatoire et les niveaux calculés (même JSON que « rgaa-tracker observatoire compare --json »)")
+def api_observatoire_comparison(request: Request, edition_on: dt.date | None = None,
+                                definition: Literal["2020", "2023"] | None = Query(None, description="Règle : 2020 ou 2023 (par défaut, celle en vigueur à la date de l'édition)"),
+                                user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict | None:
+    return observatoire.comparison(session=session, settings=request.app.state.settings, edition_on=edition_on, definition=definition)
 
 
 @router.get("/declarations", summary="Déclarations d'accessibilité, avec leur provenance")

@@ -15,7 +15,8 @@ from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from sqlmodel import Session, select
 
-from .. import remediation, chart, crawl, declaration, findings, indicator, report
+from .. import remediation, chart, crawl, declaration, feedback, findings, indicator, report
+from .. import definition as definitions
 from ..errors import ImportRejected, NotFound, RowError, TrackerError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
 from ..user import authenticate, can_write, check_password, set_password, verify_password
@@ -98,31 +99,43 @@ def password_change(request: Request, current: str = Form(""), new: str = Form("
     return response
 
 
+def _definition(value: str | None) -> str | None:
+    """The ``?definition=`` of a dashboard: 2020, 2023, or empty for the rule in force."""
+    if not value:
+        return None
+    if value not in definitions.NAMES:
+        raise HTTPException(400, f"Définition inconnue : « {value} » (attendu 2020 ou 2023).")
+    return value
+
+
 @router.get("/")
-def dashboard(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+def dashboard(request: Request, definition: str | None = None, user: User = Depends(require_user), session: Session = Depends(get_session)):
     settings = request.app.state.settings
     today = dt.date.today()
-    state = indicator.compute(session=session, as_of=today, settings=settings)
+    state = indicator.compute(session=session, as_of=today, settings=settings, definition=_definition(definition))
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
     dates = report.history_dates(max(settings.baseline_date, today - dt.timedelta(days=730)), today, points=13)
-    shares = indicator.national_shares(session=session, dates=dates, settings=settings)
-    trend = chart.line_chart("Évolution de la part des démarches accessibles", dates, {"Part accessible": shares})
+    shares = indicator.national_shares(session=session, dates=dates, settings=settings, definition=state.definition.name)
+    trend = chart.line_chart(f"Évolution de la part des démarches accessibles (règle {state.definition.name})", dates, {"Part accessible": shares})
     return render(request, "dashboard.html.j2", {"user": user, "state": state, "names": names, "trend": trend,
-                                                 "history": list(zip(dates, shares)), "today": today})
+                                                 "history": list(zip(dates, shares)), "today": today,
+                                                 "in_force": definitions.in_force_name(today, settings)})
 
 
 @router.get("/ministeres/{code}")
-def ministry_page(code: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+def ministry_page(code: str, request: Request, definition: str | None = None, user: User = Depends(require_user),
+                  session: Session = Depends(get_session)):
     ministry = session.get(Ministry, code)
     if ministry is None:
         raise NotFound(f"Ministère inconnu : {code}")
     settings = request.app.state.settings
     today = dt.date.today()
-    state = indicator.compute(session=session, as_of=today, settings=settings, ministry=code)
+    state = indicator.compute(session=session, as_of=today, settings=settings, ministry=code, definition=_definition(definition))
     plan = remediation.status(session=session, as_of=today, settings=settings, ministry=code, state=state)["ministries"][0]
     demarches = session.exec(select(Demarche).where(Demarche.ministry_code == code).order_by(Demarche.id)).all()
     return render(request, "ministry.html.j2", {
         "user": user, "ministry": ministry, "demarches": demarches, "statuses": state.statuses, "counts": state.ministries.get(code),
+        "definition": state.definition, "level_labels": definitions.LEVEL_LABELS,
         "questionable": set(state.questionable), "plan": plan, "versions": remediation.history(session=session, ministry=code)[::-1],
         "step_labels": remediation.STEP_LABELS, "can_write": can_write(user, code)})
 
@@ -141,7 +154,8 @@ def demarche_page(demarche_id: str, request: Request, user: User = Depends(requi
     return render(request, "demarche.html.j2", {
         "user": user, "demarche": demarche, "status": state.statuses.get(demarche_id), "questionable": demarche_id in state.questionable,
         "declarations": declaration.list_declarations(session=session, demarche_id=demarche_id)[::-1], "run": run,
-        "findings": found, "runs": runs})
+        "findings": found, "runs": runs, "definition": state.definition,
+        "jdma_seen": bool(feedback.seen(session=session, as_of=dt.date.today(), demarche_ids={demarche_id}))})
 
 
 @router.get("/preuves/{page_audit_id}")
