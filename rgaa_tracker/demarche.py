@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, select
 
 from .errors import RowError
+from .settings import LimitsSettings
 from .models import Demarche, Ministry, utcnow
 from .tabular import collect, parse_bool, parse_date, parse_int, read_table, text
 
@@ -68,9 +69,10 @@ def _required_text(value: object) -> str:
     return raw
 
 
-def import_demarches(*, session: Session, path: Path, display_name: str | None = None) -> ImportSummary:
+def import_demarches(*, session: Session, path: Path, display_name: str | None = None,
+                     limits: LimitsSettings | None = None) -> ImportSummary:
     """Create or update démarches from a file; all rows or none."""
-    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name)
+    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name, limits=limits)
     errors: list[RowError] = []
     parsed: list[dict] = []
     seen: dict[str, int] = {}

@@ -98,9 +98,23 @@ class WebSettings(BaseModel):
     secret_key: str = Field("", description="Signs session cookies; empty = a random key kept in rgaa-tracker.secret")
     cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only (set true behind TLS)")
     session_hours: int = Field(8, ge=1, description="How long a sign-in lasts")
-    max_upload_mb: float = Field(5, gt=0, description="Largest file a lead may upload")
     login_max_failures: int = Field(5, ge=1, description="Failed sign-ins allowed per email and address in the window")
     login_window_s: int = Field(900, ge=1, description="Window of the sign-in rate limit")
+
+
+class LimitsSettings(BaseModel):
+    """Bounds on what one request or one imported file may cost; past one, a French refusal
+    naming the setting and its value. Every reader enforces them while reading, so neither time
+    nor memory grows with what a client chooses to send."""
+
+    max_body_mb: float = Field(6, gt=0, description="Largest request body, checked before sign-in (Content-Length or bytes received)")
+    max_file_mb: float = Field(5, gt=0, description="Largest imported file (web, API and command line)")
+    max_rows: int = Field(20000, ge=1, description="Most rows read from one imported file, header included")
+    max_columns: int = Field(50, ge=1, description="Most columns in one imported file")
+    max_cell_chars: int = Field(2000, ge=1, description="Longest cell of an imported file, in characters")
+    max_uncompressed_mb: float = Field(50, gt=0, description="Largest total decompressed size of an XLSX or ODS archive")
+    max_compression_ratio: float = Field(100, gt=1, description="Largest decompressed/compressed ratio of one member of an XLSX or ODS archive")
+    max_concurrent_imports: int = Field(2, ge=1, description="Uploaded files parsed at once by one server process; others wait their turn")
 
 
 class Settings(BaseSettings):
@@ -127,6 +141,7 @@ class Settings(BaseSettings):
     checks: ChecksSettings = Field(default_factory=ChecksSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     @classmethod
     def settings_customise_sources(

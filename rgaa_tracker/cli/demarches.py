@@ -19,7 +19,7 @@ demarches_app = typer.Typer(help="Catalogue des démarches.", no_args_is_help=Tr
 @user_errors
 def demarches_import(file: Annotated[Path, typer.Argument(help="Fichier CSV, XLSX ou ODS")]) -> None:
     """Importer ou mettre à jour des démarches (id, titre, ministere, url, volumetrie, date_entree)."""
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         summary = demarche.import_demarches(session=session, path=file)
     print_warnings(summary.warnings)
     out.print(f"{summary.created} démarche(s) créée(s), {summary.updated} mise(s) à jour.")

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -15,6 +16,7 @@ from .. import db
 from ..settings import Settings, get_settings
 from . import api, errors, pages
 from .common import LoginLimiter
+from .limits import RequestLimits
 
 def secret_key(settings: Settings) -> str:
     """The configured key, or one generated once and kept in ``settings.secret_file`` (mode 600)."""
@@ -45,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)  # before the session middleware, so that the error boundary sits inside it
     app.add_middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie="rgaa_session",
                        max_age=settings.web.session_hours * 3600, same_site="strict", https_only=settings.web.cookie_secure)
+    # Outermost: an oversized or malformed request is refused before sign-in, sessions or spooling.
+    app.add_middleware(RequestLimits, limits=settings.limits)
+    app.state.import_limiter = anyio.CapacityLimiter(settings.limits.max_concurrent_imports)
     app.mount("/static", StaticFiles(directory=str(resources.files("rgaa_tracker") / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

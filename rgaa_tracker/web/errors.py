@@ -15,6 +15,7 @@ gives that reference.
     OperationalError: lock, timeout, lost link 503 La base de données est occupée, réessayez.
     OperationalError, anything else            500 Erreur interne (référence XXXXXXXX)
     IntegrityError (e.g. refused at COMMIT)    409 Conflit : rien n'a été enregistré
+    DataError (NUL, number or text too large)  422 Données refusées : rien n'a été enregistré
     anything else                              500 Erreur interne (référence XXXXXXXX)
 """
 
@@ -30,7 +31,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +47,8 @@ MESSAGES = {400: "Requête invalide.", 401: "Connexion requise.", 403: "Accès r
             409: "Conflit avec l'état des données : réessayez.", 413: "Fichier trop volumineux.", 422: "Données invalides.",
             429: "Trop de tentatives : réessayez plus tard.", 500: "Erreur interne.", 503: "Service momentanément indisponible : réessayez."}
 DATABASE_BUSY = "La base de données est occupée, réessayez."
+DATA_REFUSED = ("Valeur refusée par la base de données (caractère nul, nombre ou texte trop grand) : "
+                "rien n'a été enregistré.")
 CONFLICT = "Conflit avec des données enregistrées entre-temps : rien n'a été enregistré, réessayez."
 
 # Pydantic's error types, in words a ministry lead reads.
@@ -199,6 +202,12 @@ def on_conflict(request: Request, error: IntegrityError) -> Response:
     return answer(request, 409, f"{CONFLICT} (référence {ref})", ref=ref)
 
 
+def on_data_error(request: Request, error: DataError) -> Response:
+    """A value the database cannot hold came from the request: the client's to fix, not a 500."""
+    logger.info("data refused by the database on %s %s: %s", request.method, request.url.path, error.orig)
+    return answer(request, 422, DATA_REFUSED)
+
+
 class ErrorBoundary:
     """Last line: an exception no handler knows becomes the French 500 answer, with its reference
     in the log, and is not re-raised to the server (which would log a second traceback).
@@ -239,3 +248,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.add_exception_handler(OperationalError, on_database_error)
     app.add_exception_handler(IntegrityError, on_conflict)
+    app.add_exception_handler(DataError, on_data_error)
