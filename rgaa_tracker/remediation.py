@@ -50,6 +50,20 @@ TEMPLATE_HEADER = ["Identifiant de la démarche", "Titre de la démarche", "Éta
 
 
 @dataclass
+class _Planned:
+    """A milestone read from a file, before it is stored: a plain object, since building a
+    table model per row costs more than checking it, and a refused file needs none."""
+
+    demarche_id: str
+    step: str
+    planned_on: dt.date | None
+    done_on: dt.date | None
+    target_rate: float | None
+    comment: str
+    row: int
+
+
+@dataclass
 class CalendarImport:
     version: CalendarVersion
     warnings: list[str]
@@ -63,7 +77,7 @@ def parse_step(value: object) -> str:
     return step
 
 
-def _check_order(rows: list[Milestone]) -> list[RowError]:
+def _check_order(rows: list[_Planned]) -> list[RowError]:
     """Within a démarche, a step is not planned before an earlier step."""
     errors = []
     by_step = {m.step: m for m in rows if m.planned_on}
@@ -92,7 +106,7 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
     demarches = {d.id: d.ministry_code for d in session.exec(select(Demarche)).all()}
     errors: list[RowError] = []
     warnings = list(table.warnings)
-    milestones: list[Milestone] = []
+    milestones: list[_Planned] = []
     seen: dict[tuple[str, str], int] = {}
     blank = 0
     for row, cells in table.rows:
@@ -122,9 +136,8 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
             first = seen.setdefault((demarche_id, step), row)
             if first != row:
                 errors.append(RowError(row, "step", text(cells.get("step")), f"étape en double pour cette démarche (déjà ligne {first})"))
-        milestones.append(Milestone(demarche_id=demarche_id, step=step or "", planned_on=planned, done_on=done,
-                                    target_rate=rate, comment=text(cells.get("comment")), row=row))
-    per_demarche: dict[str, list[Milestone]] = defaultdict(list)
+        milestones.append(_Planned(demarche_id, step or "", planned, done, rate, text(cells.get("comment")), row))
+    per_demarche: dict[str, list[_Planned]] = defaultdict(list)
     for milestone in milestones:
         per_demarche[milestone.demarche_id].append(milestone)
     for rows in per_demarche.values():

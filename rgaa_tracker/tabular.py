@@ -16,7 +16,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -56,7 +56,8 @@ class Table:
         column by the user's header."""
         position = {column: i for i, column in enumerate(self.columns)}
         ordered = sorted(errors, key=lambda e: (e.row or 0, position.get(e.column, len(position))))
-        named = [replace(e, column=self.headers.get(e.column) or labels.get(e.column, e.column)) if e.column else e for e in ordered]
+        names = {column: self.headers.get(column) or labels.get(column, column) for column in {e.column for e in ordered if e.column}}
+        named = [RowError(e.row, names[e.column], e.value, e.reason) if e.column else e for e in ordered]
         return ImportRejected(self.filename, named)
 
 

@@ -163,7 +163,10 @@ def field_errors(error: RequestValidationError) -> list[dict]:
         location = [str(part) for part in item.get("loc", ())]
         where = LOCATIONS.get(location[0], location[0]) if location else ""
         field = ".".join(location[1:]) or where
-        row = {"location": where, "field": field, "reason": REASONS.get(item.get("type", ""), "valeur invalide")}
+        reason = REASONS.get(item.get("type", ""), "valeur invalide")
+        if "UploadFile" in str(item.get("msg", "")):  # a text field sent where a file is expected
+            reason = REASONS["upload_file_type"]
+        row = {"location": where, "field": field, "reason": reason}
         value = item.get("input")
         if item.get("type") != "missing" and isinstance(value, (str, int, float, bool)):
             row["value"] = str(value)[:200]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
-from fastapi import Path as PathParam, Request, UploadFile
+from fastapi import Path as PathParam, Request, Response, UploadFile
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,7 +27,7 @@ from ..errors import ImportRejected, RowError
 from ..settings import LimitsSettings
 
 UPLOAD_SUFFIXES = {".csv", ".xlsx", ".ods"}
-MAX_NAME_CHARS = 200
+MAX_NAME_CHARS = 255  # what a file system and calendar_version.filename hold
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 T = TypeVar("T")
 
@@ -116,12 +116,11 @@ class RequestLimits:
 
 
 def display_name(filename: str | None, default: str) -> str:
-    """The name a lead gave the file, safe to store and show: no folder, no control character,
-    at most MAX_NAME_CHARS characters (its suffix kept)."""
+    """The name a lead gave the file, safe to store and show: no folder, no control character;
+    longer than any file system allows, it is refused rather than stored cut."""
     name = _CONTROL.sub("", Path((filename or "").replace("\\", "/")).name).strip() or default
     if len(name) > MAX_NAME_CHARS:
-        suffix = Path(name).suffix[:10]
-        name = name[: MAX_NAME_CHARS - len(suffix)] + suffix
+        raise ImportRejected(name[:40] + "…", [RowError(None, None, None, f"nom de fichier trop long : {MAX_NAME_CHARS} caractères au plus")])
     return name
 
 
@@ -148,7 +147,18 @@ def save_upload(upload: UploadFile, limits: LimitsSettings, folder: Path) -> tup
     return path, name
 
 
-async def off_the_loop(request: Request, work: Callable[[], T]) -> T:
+async def off_the_loop(request: Request, work: Callable[[], T]) -> T | Response:
     """Run an upload's parsing, checking and writing in a worker thread, at most
-    ``limits.max_concurrent_imports`` at once per process; waiting for a turn takes no thread."""
-    return await anyio.to_thread.run_sync(work, limiter=request.app.state.import_limiter)
+    ``limits.max_concurrent_imports`` at once per process; waiting for a turn takes no thread.
+
+    A refusal is turned into its answer there too: the JSON of 50,000 bad cells takes longer to
+    write than a page takes to serve, and must not be written on the event loop."""
+    from .errors import on_tracker_error  # errors renders pages through common; imported late like it
+
+    def guarded() -> T | Response:
+        try:
+            return work()
+        except ImportRejected as rejected:
+            return on_tracker_error(request, rejected)
+
+    return await anyio.to_thread.run_sync(guarded, limiter=request.app.state.import_limiter)
