@@ -181,6 +181,20 @@ def _ods_extent(data: bytes) -> tuple[int, int]:
     return rows, columns
 
 
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, too_big: _Refused) -> bytes:
+    """A member's bytes, read a megabyte at a time: ``ZipFile.read`` inflates the whole stream
+    before cutting it at the declared size, so a member lying about its size would cost all it
+    expands to. Past ``budget``, reading stops."""
+    parts, size = [], 0
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            size += len(chunk)
+            if size > budget:
+                raise too_big
+            parts.append(chunk)
+    return b"".join(parts)
+
+
 def _check_archive(path: Path, limits: LimitsSettings) -> None:
     """Refuse an XLSX/ODS whose content would cost more than the limits, before calamine or
     openpyxl see it: declared sizes and ratios first, then every member really decompressed
@@ -205,7 +219,7 @@ def _check_archive(path: Path, limits: LimitsSettings) -> None:
         spent = 0
         for info in members:
             try:
-                data = archive.read(info)
+                data = _read_member(archive, info, budget - spent, too_big)
             except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, EOFError, zlib.error):
                 raise _Refused("fichier illisible : l'archive XLSX ou ODS est corrompue ou chiffrée") from None
             spent += len(data)

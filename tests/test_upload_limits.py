@@ -450,3 +450,36 @@ def test_a_huge_csv_through_the_command_line_is_read_as_a_stream(catalogue, sett
     done = subprocess.run([sys.executable, "-m", "rgaa_tracker", "calendar", "import", str(path), "--ministry", "MEF"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "fichier trop volumineux : 5 Mo au plus (réglage limits.max_file_mb)" in done.stderr
+
+
+def test_an_archive_that_lies_about_its_sizes_is_refused_without_being_expanded(tmp_path):
+    """Declared sizes alone are not trusted: a member declaring 1 MB whose stream expands to
+    60 MB is read only up to what it declares, and its CRC then gives it away."""
+    import struct
+    import tracemalloc
+
+    from rgaa_tracker.errors import ImportRejected
+    from rgaa_tracker.remediation import COLUMNS, LABELS, REQUIRED
+    from rgaa_tracker.tabular import read_table
+
+    path = xlsx_bomb(tmp_path / "menteur.xlsx", 60 * MB)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size > 60 * MB
+    local = info.header_offset
+    central = data.index(b"PK\x01\x02")
+    while not data[central + 46:central + 46 + len(info.filename)] == info.filename.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", data, local + 22, MB)  # the local header's uncompressed size
+    struct.pack_into("<I", data, central + 24, MB)  # the central directory's
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size == MB  # what it now claims
+    tracemalloc.start()
+    with pytest.raises(ImportRejected) as refused:
+        read_table(path, COLUMNS, REQUIRED, labels=LABELS)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [e.reason for e in refused.value.errors] == ["fichier illisible : l'archive XLSX ou ODS est corrompue ou chiffrée"]
+    assert peak < 16 * MB, peak  # never the 60 MB it really holds
