@@ -31,6 +31,9 @@ PASSWORD = "un-mot-de-passe-solide"
 CALENDAR_HEADER = ["demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire"]
 GOOD_CSV = b"demarche_id;etape;date_prevue;taux_cible\nimpots;audit;2026-01-15;\nimpots;declaration;2026-06-01;80\n"
 MB = 1024 * 1024
+# A server process per test, 200 MB files and command-line runs: more than the suite's default
+# budget on a loaded two-core machine.
+pytestmark = pytest.mark.timeout(300)
 
 
 def free_port() -> int:
