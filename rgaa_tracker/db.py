@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
 from .settings import get_settings
@@ -34,6 +34,15 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _immediate_for_writers(connection):  # noqa: ANN001
+            # A writer's transaction that begins with a read and upgrades to a write later gets
+            # SQLITE_BUSY at once, without waiting, when another writer went first (SQLite
+            # refuses to wait there, to avoid a deadlock). BEGIN IMMEDIATE takes the write lock
+            # up front, so concurrent writers queue on busy_timeout instead of failing.
+            if connection.get_execution_options().get(WRITER):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
         @event.listens_for(engine, "checkin")
         def _end_failed_transaction(dbapi_connection, _record):  # noqa: ANN001
             # A COMMIT that SQLite refuses (deferred foreign key, busy) leaves its transaction
@@ -44,6 +53,23 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+WRITER = "rgaa_tracker_writer"
+
+
+def write_session(engine: Engine) -> Session:
+    """A session for a transaction that will write: on SQLite it begins IMMEDIATE at its first
+    statement (see make_engine), on PostgreSQL it is an ordinary session."""
+    return Session(engine.execution_options(**{WRITER: True}), expire_on_commit=False)
+
+
+def lock_for_write(session: Session, key: str) -> None:
+    """Serialise the writers of one thing (a ministry's calendar, the declarations) until the
+    transaction ends: two concurrent uploads then read each other's result instead of both
+    comparing against the same previous version. SQLite writers are serialised already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 @lru_cache(maxsize=4)
@@ -84,9 +110,11 @@ def ensure_schema(engine: Engine | None = None) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session whose work is committed together, or not at all."""
-    with Session(engine or ensure_schema(), expire_on_commit=False) as session:
+def session_scope(engine: Engine | None = None, *, write: bool = False) -> Iterator[Session]:
+    """A session whose work is committed together, or not at all; ``write`` for an import that
+    must queue behind other writers (see write_session)."""
+    engine = engine or ensure_schema()
+    with (write_session(engine) if write else Session(engine, expire_on_commit=False)) as session:
         try:
             yield session
             session.commit()

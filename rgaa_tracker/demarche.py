@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, select
 
 from .errors import RowError
+from .settings import LimitsSettings
 from .models import Demarche, Ministry, utcnow
 from .tabular import collect, parse_bool, parse_date, parse_int, read_table, text
 
@@ -73,14 +74,14 @@ def _required_text(value: object) -> str:
 
 
 def import_demarches(*, session: Session, path: Path, display_name: str | None = None, exits: bool = True,
-                     exit_date: dt.date | None = None) -> ImportSummary:
+                     exit_date: dt.date | None = None, limits: LimitsSettings | None = None) -> ImportSummary:
     """Create or update démarches from a file; all rows or none.
 
     The file is the whole catalogue: with ``exits``, a listed démarche the file no longer has
     leaves the list on ``exit_date`` (default today) and stops being crawled, but is never
     deleted, so the indicators of any earlier date still count it and its history stays."""
     exit_date = exit_date or dt.date.today()
-    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name)
+    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name, limits=limits)
     errors: list[RowError] = []
     parsed: list[dict] = []
     seen: dict[str, int] = {}

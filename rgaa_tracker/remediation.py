@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from . import findings, indicator, spreadsheet
+from . import db, findings, indicator, spreadsheet
 from .errors import NotFound, RowError
 from .models import CalendarVersion, Demarche, Milestone, Ministry, utcnow
-from .settings import Settings
+from .settings import LimitsSettings, Settings
 from .tabular import collect, header_key, parse_date, parse_rate, read_table, text
 
 STEPS = ("audit", "corrections", "contre_audit", "declaration")
@@ -50,6 +50,20 @@ TEMPLATE_HEADER = ["Identifiant de la démarche", "Titre de la démarche", "Éta
 
 
 @dataclass
+class _Planned:
+    """A milestone read from a file, before it is stored: a plain object, since building a
+    table model per row costs more than checking it, and a refused file needs none."""
+
+    demarche_id: str
+    step: str
+    planned_on: dt.date | None
+    done_on: dt.date | None
+    target_rate: float | None
+    comment: str
+    row: int
+
+
+@dataclass
 class CalendarImport:
     version: CalendarVersion
     warnings: list[str]
@@ -63,7 +77,7 @@ def parse_step(value: object) -> str:
     return step
 
 
-def _check_order(rows: list[Milestone]) -> list[RowError]:
+def _check_order(rows: list[_Planned]) -> list[RowError]:
     """Within a démarche, a step is not planned before an earlier step."""
     errors = []
     by_step = {m.step: m for m in rows if m.planned_on}
@@ -78,16 +92,21 @@ def _check_order(rows: list[Milestone]) -> list[RowError]:
 
 
 def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at: dt.datetime | None = None,
-                    uploaded_by: str | None = None, display_name: str | None = None) -> CalendarImport:
-    """Validate a calendar file and store it as the ministry's new version; all or nothing."""
+                    uploaded_by: str | None = None, display_name: str | None = None,
+                    limits: LimitsSettings | None = None) -> CalendarImport:
+    """Validate a calendar file and store it as the ministry's new version; all or nothing.
+
+    The file is read before the first query, so a writer's transaction (db.write_session) does
+    not hold the database while a large file is parsed. Checking is linear in the rows."""
+    uploaded_at = uploaded_at or utcnow()
+    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name, limits=limits)
+    db.lock_for_write(session, f"calendar:{ministry}")
     if session.get(Ministry, ministry) is None:
         raise NotFound(f"Ministère inconnu : {ministry}")
-    uploaded_at = uploaded_at or utcnow()
-    table = read_table(path, COLUMNS, REQUIRED, labels=LABELS, display_name=display_name)
     demarches = {d.id: d.ministry_code for d in session.exec(select(Demarche)).all()}
     errors: list[RowError] = []
     warnings = list(table.warnings)
-    milestones: list[Milestone] = []
+    milestones: list[_Planned] = []
     seen: dict[tuple[str, str], int] = {}
     blank = 0
     for row, cells in table.rows:
@@ -105,20 +124,20 @@ def import_calendar(*, session: Session, path: Path, ministry: str, uploaded_at:
         elif demarches[demarche_id] != ministry:
             errors.append(RowError(row, "demarche_id", demarche_id, f"démarche du ministère {demarches[demarche_id]}, pas du ministère {ministry}"))
         step = collect(errors, row, "step", cells.get("step"), parse_step)
+        before = len(errors)
         planned = collect(errors, row, "planned_on", cells.get("planned_on"), parse_date)
+        if planned is None and len(errors) == before:  # empty, not already refused as unreadable
+            errors.append(RowError(row, "planned_on", "", "date prévue obligatoire"))
         done = collect(errors, row, "done_on", cells.get("done_on"), parse_date)
         rate = collect(errors, row, "target_rate", cells.get("target_rate"), parse_rate)
-        if planned is None and not any(e.row == row and e.column == "planned_on" for e in errors):
-            errors.append(RowError(row, "planned_on", "", "date prévue obligatoire"))
         if done and done > uploaded_at.date():
             errors.append(RowError(row, "done_on", done.strftime("%d/%m/%Y"), "date réalisée dans le futur"))
         if step and demarche_id:
             first = seen.setdefault((demarche_id, step), row)
             if first != row:
                 errors.append(RowError(row, "step", text(cells.get("step")), f"étape en double pour cette démarche (déjà ligne {first})"))
-        milestones.append(Milestone(demarche_id=demarche_id, step=step or "", planned_on=planned, done_on=done,
-                                    target_rate=rate, comment=text(cells.get("comment")), row=row))
-    per_demarche: dict[str, list[Milestone]] = defaultdict(list)
+        milestones.append(_Planned(demarche_id, step or "", planned, done, rate, text(cells.get("comment")), row))
+    per_demarche: dict[str, list[_Planned]] = defaultdict(list)
     for milestone in milestones:
         per_demarche[milestone.demarche_id].append(milestone)
     for rows in per_demarche.values():

@@ -106,7 +106,6 @@ class WebSettings(BaseModel):
     cookie_secure: bool = Field(False, description="Send the session and CSRF cookies over HTTPS only (set true behind TLS)")
     session_hours: int = Field(8, ge=1, description="Absolute timeout: a sign-in ends this long after it began, active or not")
     session_idle_minutes: float = Field(60, gt=0, description="Idle timeout: a sign-in unused this long ends")
-    max_upload_mb: float = Field(5, gt=0, description="Largest file a lead may upload")
     login_max_failures: int = Field(5, ge=1, description="Sign-in attempts allowed per account (any address) in the window")
     login_max_per_client: int = Field(20, ge=1, description="Sign-in attempts allowed per client address (any account) in the window")
     login_window_s: int = Field(900, ge=1, description="Window of the sign-in limits")
@@ -128,6 +127,21 @@ class Rule2023Settings(BaseModel):
     target_share: float = Field(1.0, description="Share of démarches at « Oui » aimed at (every démarche)")
     deadline: dt.date = Field(dt.date(2025, 12, 31), description="Date the 2023 target is due (« Décembre 2025 : conformité de 100 % »)")
     baseline_date: dt.date = Field(dt.date(2023, 7, 1), description="Start of the 2023 trajectory")
+
+
+class LimitsSettings(BaseModel):
+    """Bounds on what one request or one imported file may cost; past one, a French refusal
+    naming the setting and its value. Every reader enforces them while reading, so neither time
+    nor memory grows with what a client chooses to send."""
+
+    max_body_mb: float = Field(6, gt=0, description="Largest request body, checked before sign-in (Content-Length or bytes received)")
+    max_file_mb: float = Field(5, gt=0, description="Largest imported file (web, API and command line)")
+    max_rows: int = Field(20000, ge=1, description="Most rows read from one imported file, header included")
+    max_columns: int = Field(50, ge=1, description="Most columns in one imported file")
+    max_cell_chars: int = Field(2000, ge=1, description="Longest cell of an imported file, in characters")
+    max_uncompressed_mb: float = Field(50, gt=0, description="Largest total decompressed size of an XLSX or ODS archive")
+    max_compression_ratio: float = Field(100, gt=1, description="Largest decompressed/compressed ratio of one member of an XLSX or ODS archive")
+    max_concurrent_imports: int = Field(2, ge=1, description="Uploaded files parsed at once by one server process; others wait their turn")
 
 
 class Settings(BaseSettings):
@@ -163,6 +177,7 @@ class Settings(BaseSettings):
     checks: ChecksSettings = Field(default_factory=ChecksSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -19,7 +19,7 @@ declarations_app = typer.Typer(help="Déclarations d'accessibilité.", no_args_i
 @user_errors
 def declarations_import(file: Annotated[Path, typer.Argument(help="Fichier CSV, XLSX ou ODS")]) -> None:
     """Importer des déclarations (demarche_id, statut, taux, date_publication, date_mise_a_jour, date_audit, url)."""
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         summary = declaration.import_declarations(session=session, path=file)
     print_warnings(summary.warnings)
     out.print(f"{summary.added} déclaration(s) ajoutée(s), {summary.unchanged} déjà connue(s).")

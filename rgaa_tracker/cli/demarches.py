@@ -26,7 +26,7 @@ def demarches_import(
     Le fichier est la liste complète : une démarche qui n'y figure plus en sort à la date donnée
     (elle n'est jamais supprimée et son historique reste)."""
     day = as_date(exit_date, "--exit-date")
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         summary = demarche.import_demarches(session=session, path=file, exit_date=day)
     print_warnings(summary.warnings)
     out.print(f"{summary.created} démarche(s) créée(s), {summary.updated} mise(s) à jour.")

@@ -27,7 +27,7 @@ def calendar_import(
     """Déposer une nouvelle version du calendrier d'un ministère."""
     day = as_date(uploaded_at, "--uploaded-at")
     when = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
-    with db.session_scope() as session:
+    with db.session_scope(write=True) as session:
         result = remediation.import_calendar(session=session, path=file, ministry=ministry, uploaded_at=when)
     print_warnings(result.warnings)
     changes = result.changes

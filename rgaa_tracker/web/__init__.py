@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +15,7 @@ from .. import db
 from ..settings import Settings, get_settings
 from . import api, errors, pages
 from .headers import SecurityHeaders
+from .limits import RequestLimits
 
 # The API documentation page: Swagger UI from our own static files (docs/security.md gives the
 # version), started by a script file, so nothing comes from a CDN and the CSP holds.
@@ -49,8 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = db.ensure_schema(db.engine_for(settings.database_url))
     errors.install(app)
     # Sessions are rows of web_session (web/sessions.py), read by the routes' dependencies: no
-    # session middleware. The headers go on last, outermost, so every answer carries them.
+    # session middleware. Limits refuse an oversized or malformed request before sign-in or
+    # spooling; the headers go on last, outermost, so every answer (a 413 too) carries them.
+    app.add_middleware(RequestLimits, limits=settings.limits)
     app.add_middleware(SecurityHeaders, hsts=settings.web.cookie_secure)
+    app.state.import_limiter = anyio.CapacityLimiter(settings.limits.max_concurrent_imports)
     app.mount("/static", StaticFiles(directory=str(resources.files("rgaa_tracker") / "static")), name="static")
 
     @app.get("/api/docs", include_in_schema=False)

@@ -16,12 +16,12 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
 from sqlmodel import Session
 
-from .. import crawl, declaration, demarche, findings, indicator, observatoire, remediation, serialize
+from .. import crawl, db, declaration, demarche, findings, indicator, observatoire, remediation, serialize
 from ..errors import NotFound
 from ..models import Demarche, User
 from ..user import can_write
 from .common import get_session, require_user, require_writer
-from .pages import read_upload
+from .limits import DbId, off_the_loop, save_upload
 
 router = APIRouter(prefix="/api", tags=["API"])
 
@@ -52,13 +52,18 @@ def api_declarations(demarche_id: str | None = None, user: User = Depends(requir
 
 
 @router.post("/declarations", summary="Déposer des déclarations (démarches de son ministère seulement)")
-async def api_declarations_upload(request: Request, file: UploadFile, user: User = Depends(require_writer), session: Session = Depends(get_session)) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
-        result = declaration.import_declarations(session=session, path=path, provenance="web", source=user.email, display_name=file.filename,
-                                                 ministry=None if user.role == "admin" else user.ministry_code)
-    session.commit()  # before answering: a failed commit is an error answer, never a 200
-    return {"added": result.added, "unchanged": result.unchanged, "warnings": result.warnings}
+async def api_declarations_upload(request: Request, file: UploadFile, user: User = Depends(require_writer)) -> dict:
+    limits = request.app.state.settings.limits
+
+    def work() -> dict:
+        with tempfile.TemporaryDirectory() as tmp, db.write_session(request.app.state.engine) as session:
+            path, name = save_upload(file, limits, Path(tmp))
+            result = declaration.import_declarations(session=session, path=path, provenance="web", source=user.email, display_name=name,
+                                                     ministry=None if user.role == "admin" else user.ministry_code, limits=limits)
+            session.commit()  # before answering: a failed commit is an error answer, never a 200
+        return {"added": result.added, "unchanged": result.unchanged, "warnings": result.warnings}
+
+    return await off_the_loop(request, work)
 
 
 @router.get("/calendars/status", summary="Même JSON que « rgaa-tracker calendar status --json »")
@@ -73,15 +78,20 @@ def api_calendar_history(ministry: str, user: User = Depends(require_user), sess
 
 
 @router.post("/calendars/{ministry}", summary="Déposer une nouvelle version du calendrier de son ministère")
-async def api_calendar_upload(ministry: str, request: Request, file: UploadFile, user: User = Depends(require_writer),
-                              session: Session = Depends(get_session)) -> dict:
+async def api_calendar_upload(ministry: str, request: Request, file: UploadFile, user: User = Depends(require_writer)) -> dict:
     if not can_write(user, ministry):
         raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = await read_upload(file, request.app.state.settings.web.max_upload_mb, Path(tmp))
-        result = remediation.import_calendar(session=session, path=path, ministry=ministry, uploaded_by=user.email, display_name=file.filename)
-    session.commit()  # before answering: a failed commit is an error answer, never a 200
-    return {"version": result.version.id, "rows": result.version.row_count, "warnings": result.warnings, "changes": result.changes}
+    limits = request.app.state.settings.limits
+
+    def work() -> dict:
+        with tempfile.TemporaryDirectory() as tmp, db.write_session(request.app.state.engine) as session:
+            path, name = save_upload(file, limits, Path(tmp))
+            result = remediation.import_calendar(session=session, path=path, ministry=ministry, uploaded_by=user.email,
+                                                 display_name=name, limits=limits)
+            session.commit()  # before answering: a failed commit is an error answer, never a 200
+        return {"version": result.version.id, "rows": result.version.row_count, "warnings": result.warnings, "changes": result.changes}
+
+    return await off_the_loop(request, work)
 
 
 @router.get("/runs", summary="Passages des robots")
@@ -90,7 +100,7 @@ def api_runs(user: User = Depends(require_user), session: Session = Depends(get_
 
 
 @router.get("/runs/{run_id}", summary="Un passage et ses pages (même JSON que « rgaa-tracker runs show --json »)")
-def api_run(run_id: int, user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
+def api_run(run_id: DbId, user: User = Depends(require_user), session: Session = Depends(get_session)) -> dict:
     return crawl.run_detail(session=session, run_id=run_id)
 
 

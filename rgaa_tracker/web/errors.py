@@ -15,6 +15,7 @@ gives that reference.
     OperationalError: lock, timeout, lost link 503 La base de données est occupée, réessayez.
     OperationalError, anything else            500 Erreur interne (référence XXXXXXXX)
     IntegrityError (e.g. refused at COMMIT)    409 Conflit : rien n'a été enregistré
+    DataError (NUL, number or text too large)  422 Données refusées : rien n'a été enregistré
     anything else                              500 Erreur interne (référence XXXXXXXX)
 """
 
@@ -30,7 +31,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +47,8 @@ MESSAGES = {400: "Requête invalide.", 401: "Connexion requise.", 403: "Accès r
             409: "Conflit avec l'état des données : réessayez.", 413: "Fichier trop volumineux.", 422: "Données invalides.",
             429: "Trop de tentatives : réessayez plus tard.", 500: "Erreur interne.", 503: "Service momentanément indisponible : réessayez."}
 DATABASE_BUSY = "La base de données est occupée, réessayez."
+DATA_REFUSED = ("Valeur refusée par la base de données (caractère nul, nombre ou texte trop grand) : "
+                "rien n'a été enregistré.")
 CONFLICT = "Conflit avec des données enregistrées entre-temps : rien n'a été enregistré, réessayez."
 
 # Pydantic's error types, in words a ministry lead reads.
@@ -160,7 +163,10 @@ def field_errors(error: RequestValidationError) -> list[dict]:
         location = [str(part) for part in item.get("loc", ())]
         where = LOCATIONS.get(location[0], location[0]) if location else ""
         field = ".".join(location[1:]) or where
-        row = {"location": where, "field": field, "reason": REASONS.get(item.get("type", ""), "valeur invalide")}
+        reason = REASONS.get(item.get("type", ""), "valeur invalide")
+        if "UploadFile" in str(item.get("msg", "")):  # a text field sent where a file is expected
+            reason = REASONS["upload_file_type"]
+        row = {"location": where, "field": field, "reason": reason}
         value = item.get("input")
         if item.get("type") != "missing" and isinstance(value, (str, int, float, bool)):
             row["value"] = str(value)[:200]
@@ -197,6 +203,12 @@ def on_conflict(request: Request, error: IntegrityError) -> Response:
     ref = reference()
     logger.warning("integrity error, reference %s, on %s %s", ref, request.method, request.url.path, exc_info=error)
     return answer(request, 409, f"{CONFLICT} (référence {ref})", ref=ref)
+
+
+def on_data_error(request: Request, error: DataError) -> Response:
+    """A value the database cannot hold came from the request: the client's to fix, not a 500."""
+    logger.info("data refused by the database on %s %s: %s", request.method, request.url.path, error.orig)
+    return answer(request, 422, DATA_REFUSED)
 
 
 class ErrorBoundary:
@@ -239,3 +251,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.add_exception_handler(OperationalError, on_database_error)
     app.add_exception_handler(IntegrityError, on_conflict)
+    app.add_exception_handler(DataError, on_data_error)

@@ -15,16 +15,16 @@ from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from sqlmodel import Session, select
 
-from .. import remediation, chart, crawl, declaration, feedback, findings, indicator, report
+from .. import remediation, chart, crawl, db, declaration, feedback, findings, indicator, report
 from .. import definition as definitions
-from ..errors import ImportRejected, NotFound, RowError, TrackerError
+from ..errors import ImportRejected, NotFound, TrackerError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
 from ..user import authenticate, can_write, check_password, set_password, verify_password
 from . import attempts, sessions
 from .common import check_csrf, get_session, render, require_user
+from .limits import DbId, off_the_loop, save_upload
 
 router = APIRouter(include_in_schema=False)
-UPLOAD_SUFFIXES = {".csv", ".xlsx", ".ods"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -159,7 +159,7 @@ def demarche_page(demarche_id: str, request: Request, user: User = Depends(requi
 
 
 @router.get("/preuves/{page_audit_id}")
-def evidence(page_audit_id: int, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+def evidence(page_audit_id: DbId, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
     page = session.get(PageAudit, page_audit_id)
     if page is None or not page.evidence_path or not Path(page.evidence_path).is_file():
         raise HTTPException(404, "Preuve introuvable.")
@@ -194,51 +194,38 @@ def _calendar_context(session: Session, user: User, ministry: Ministry | None, *
             "step_labels": remediation.STEP_LABELS, **extra}
 
 
-async def read_upload(upload: UploadFile, limit_mb: float, folder: Path) -> Path:
-    """The uploaded file on disk, refused past the size limit before it is all read."""
-    suffix = Path(upload.filename or "").suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise ImportRejected(Path(upload.filename or "").name, [RowError(None, None, suffix or None, "format de fichier non pris en charge : envoyez un fichier CSV, XLSX ou ODS")])
-    limit = int(limit_mb * 1024 * 1024)
-    path = folder / f"envoi{suffix}"
-    size = 0
-    with path.open("wb") as handle:
-        while chunk := await upload.read(1 << 16):
-            size += len(chunk)
-            if size > limit:
-                raise HTTPException(413, f"Fichier trop volumineux : {limit_mb:g} Mo au plus.")
-            handle.write(chunk)
-    return path
-
-
 @router.post("/calendrier")
 async def calendar_upload(request: Request, fichier: UploadFile, ministere: str = Form(...), csrf_token: str = Form(""),
                           user: User = Depends(require_user), session: Session = Depends(get_session)):
     check_csrf(request, csrf_token)
-    ministry = _ministry_for(user, ministere, session)
-    if not can_write(user, ministry.code):
-        raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")
     settings = request.app.state.settings
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            path = await read_upload(fichier, settings.web.max_upload_mb, Path(tmp))
-            result = remediation.import_calendar(session=session, path=path, ministry=ministry.code, uploaded_by=user.email,
-                                              display_name=Path(fichier.filename or "calendrier").name[:200])
-        except ImportRejected as rejected:
-            # Not an error page: the form again, with every bad cell above it, so the lead fixes
-            # the file and uploads it from here (same 422 as the error boundary would give).
-            session.rollback()
-            return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, errors=rejected), 422)
-        kept = settings.uploads_dir / ministry.code
-        kept.mkdir(parents=True, exist_ok=True)
-        copy = kept / f"v{result.version.id}{path.suffix}"
-        shutil.copy(path, copy)  # the file as received, kept with its version
-    try:
-        session.commit()  # before answering: a failed commit is an error answer, never a 200
-    except BaseException:
-        copy.unlink(missing_ok=True)  # no version, no file
-        raise
-    return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, result=result))
+
+    def work():
+        ministry = _ministry_for(user, ministere, session)
+        if not can_write(user, ministry.code):
+            raise HTTPException(403, f"Vous ne pouvez déposer que le calendrier de votre ministère ({user.ministry_code}).")
+        with tempfile.TemporaryDirectory() as tmp, db.write_session(request.app.state.engine) as writer:
+            try:
+                path, name = save_upload(fichier, settings.limits, Path(tmp))
+                result = remediation.import_calendar(session=writer, path=path, ministry=ministry.code, uploaded_by=user.email,
+                                                     display_name=name, limits=settings.limits)
+            except ImportRejected as rejected:
+                # Not an error page: the form again, with every bad cell above it, so the lead fixes
+                # the file and uploads it from here (same 422 as the error boundary would give).
+                writer.rollback()
+                return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, errors=rejected), 422)
+            kept = settings.uploads_dir / ministry.code
+            copy = kept / f"v{result.version.id}{path.suffix}"
+            try:  # the file as received, kept with its version: both or neither
+                kept.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, copy)
+                writer.commit()  # before answering: a failed commit is an error answer, never a 200
+            except BaseException:
+                copy.unlink(missing_ok=True)
+                raise
+        return render(request, "calendar.html.j2", _calendar_context(session, user, ministry, result=result))
+
+    return await off_the_loop(request, work)
 
 
 @router.get("/calendrier/modele.{fmt}")
@@ -262,7 +249,7 @@ def reports_page(request: Request, user: User = Depends(require_user), session: 
 
 
 @router.get("/rapports/{report_id}/{name}")
-def report_file(report_id: int, name: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
+def report_file(report_id: DbId, name: str, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
     stored = session.get(Report, report_id)
     if stored is None:
         raise HTTPException(404, "Rapport introuvable.")
