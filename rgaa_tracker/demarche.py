@@ -36,6 +36,8 @@ COLUMNS = {
 LABELS = {"title": "titre", "ministry": "ministere", "ministry_name": "ministere_nom", "annual_volume": "volumetrie",
           "listed_on": "date_entree", "delisted_on": "date_sortie", "active": "actif"}
 REQUIRED = ("id", "title", "ministry", "url")
+# The sizes of the columns they go to (models.py).
+MAX_TITLE, MAX_URL, MAX_MINISTRY_NAME = 500, 2000, 255
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
@@ -50,9 +52,15 @@ class ImportSummary:
 
 def _check_url(value: object) -> str:
     url = text(value)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
         raise ValueError("adresse web attendue, commençant par http:// ou https://")
+    if len(url) > MAX_URL:
+        raise ValueError(f"adresse trop longue : {MAX_URL} caractères au plus")
     return url
 
 
@@ -66,10 +74,19 @@ def _check_pattern(pattern: re.Pattern, reason: str):
     return check
 
 
-def _required_text(value: object) -> str:
+def _title(value: object) -> str:
     raw = text(value)
     if not raw:
         raise ValueError("valeur obligatoire")
+    if len(raw) > MAX_TITLE:  # the column's size: refused here, never a database error later
+        raise ValueError(f"titre trop long : {MAX_TITLE} caractères au plus")
+    return raw
+
+
+def _ministry_name(value: object) -> str:
+    raw = text(value)
+    if len(raw) > MAX_MINISTRY_NAME:
+        raise ValueError(f"nom de ministère trop long : {MAX_MINISTRY_NAME} caractères au plus")
     return raw
 
 
@@ -88,9 +105,9 @@ def import_demarches(*, session: Session, path: Path, display_name: str | None =
     for row, cells in table.rows:
         item = {
             "id": collect(errors, row, "id", cells.get("id"), _check_pattern(_ID, "identifiant attendu : lettres, chiffres, « . », « _ » ou « - », sans espace")),
-            "title": collect(errors, row, "title", cells.get("title"), _required_text),
+            "title": collect(errors, row, "title", cells.get("title"), _title),
             "ministry": collect(errors, row, "ministry", cells.get("ministry"), _check_pattern(_CODE, "code de ministère attendu (ex. MEF), sans espace")),
-            "ministry_name": text(cells.get("ministry_name")),
+            "ministry_name": collect(errors, row, "ministry_name", cells.get("ministry_name"), _ministry_name) or "",
             "url": collect(errors, row, "url", cells.get("url"), _check_url),
             "annual_volume": collect(errors, row, "annual_volume", cells.get("annual_volume"), parse_int),
             "listed_on": collect(errors, row, "listed_on", cells.get("listed_on"), parse_date),

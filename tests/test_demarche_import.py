@@ -101,3 +101,16 @@ def test_unusable_files_are_refused_with_a_reason(engine, tmp_path, content, rea
 def test_sheet_with_the_expected_columns_is_found(engine, tmp_path):
     path = write_xlsx(tmp_path / "d.xlsx", HEADER, ROWS, sheet="Démarches", extra_sheets=("Notice",))
     assert load(engine, path).created == 2
+
+
+def test_values_longer_than_their_column_are_refused_in_french(engine, tmp_path):
+    """A 600-character title used to reach PostgreSQL and end as an internal error."""
+    header = ["id", "titre", "ministere", "ministere_nom", "url"]
+    rows = [["long", "T" * 600, "MEF", "M" * 300, "https://x.example.gouv.fr/"]]
+    before = database_dump(engine)
+    with pytest.raises(ImportRejected) as caught:
+        load(engine, write_csv(tmp_path / "long.csv", header, rows))
+    reasons = {(e.row, e.column): e.reason for e in caught.value.errors}
+    assert reasons == {(2, "titre"): "titre trop long : 500 caractères au plus",
+                       (2, "ministere_nom"): "nom de ministère trop long : 255 caractères au plus"}
+    assert database_dump(engine) == before
