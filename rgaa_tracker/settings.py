@@ -168,7 +168,9 @@ class Settings(BaseSettings):
     baseline_date: dt.date = Field(
         dt.date(2020, 11, 4), description="2020 rule: start of the trajectory (first DINUM follow-up workshop)"
     )
-    rule_2023: Rule2023Settings = Field(default_factory=Rule2023Settings)
+    rule_2023: Rule2023Settings = Field(
+        default_factory=Rule2023Settings, description="The Observatoire's rule since July 2023 (legal levels): rates, validity, target"
+    )
     definition_switch: dt.date = Field(
         dt.date(2023, 7, 1), description="First day the 2023 rule is in force; before it, the 2020 rule is the default"
     )

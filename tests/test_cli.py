@@ -16,7 +16,8 @@ CLI = [sys.executable, "-m", "rgaa_tracker"]
 
 
 def run_cli(*args, cwd: Path, env_extra: dict | None = None, database_url: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RGAA_TRACKER_") or k == "RGAA_TRACKER_TEST_POSTGRES_URL"}
+    kept = ("RGAA_TRACKER_TEST_POSTGRES_URL", "RGAA_TRACKER_CRAWL__ALLOWED_ADDRESS_CLASSES")  # the test sites are on loopback
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RGAA_TRACKER_") or k in kept}
     env.update({"RGAA_TRACKER_DATABASE_URL": database_url or f"sqlite:///{cwd / 'cli.db'}", "RGAA_TRACKER_CRAWL__SETTLE_TIMEOUT_S": "1"})
     env.update(env_extra or {})
     return subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rgaa_tracker.settings import BrowserSettings, ChecksSettings, CrawlSettings, LimitsSettings, ScheduleSettings, Settings, WebSettings
+from rgaa_tracker.settings import BrowserSettings, ChecksSettings, CrawlSettings, LimitsSettings, Rule2023Settings, ScheduleSettings, Settings, WebSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +17,6 @@ def test_cli_reference_is_up_to_date(tmp_path):
 
 
 def test_every_setting_says_what_it_is_for():
-    for model in (Settings, BrowserSettings, CrawlSettings, ChecksSettings, ScheduleSettings, WebSettings, LimitsSettings):
+    for model in (Settings, BrowserSettings, CrawlSettings, ChecksSettings, ScheduleSettings, WebSettings, LimitsSettings, Rule2023Settings):
         undocumented = [name for name, field in model.model_fields.items() if not field.description and name not in ("browser", "crawl", "checks", "schedule", "web", "limits")]
         assert undocumented == [], model.__name__
