@@ -108,7 +108,7 @@ class PeakPss(PeakRss):
 
 
 def prepare(base_url: str, count: int, workdir: Path, checks: bool = True, name: str = ""):
-    os.environ["RGAA_TRACKER_DATABASE_URL"] = f"sqlite:///{workdir / f'bench-{count}-{concurrency}-{checks}-{time.monotonic_ns()}.db'}"
+    os.environ["RGAA_TRACKER_DATABASE_URL"] = f"sqlite:///{workdir / f'bench-{count}-{name}{checks}-{time.monotonic_ns()}.db'}"
     os.environ["RGAA_TRACKER_CHECKS__ENABLED"] = "true" if checks else "false"
     os.environ["RGAA_TRACKER_AUDITS_DIR"] = str(workdir / "audits")
     os.environ["RGAA_TRACKER_CRAWL__PAGES_PER_DEMARCHE"] = "1"
