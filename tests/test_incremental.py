@@ -137,6 +137,7 @@ def test_unchanged_pages_reuse_their_audit_and_any_change_audits_afresh(engine, 
         full_run = session.exec(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
     full_pages = pages_of(engine, full_run)
     assert len(full_pages) == 6 and not any(reused(full_pages).values())
+    assert {url: p.fingerprint for url, p in full_pages.items()} == {url: p.fingerprint for url, p in fourth_pages.items()}
     assert criteria_of(engine, full_run)["findings"] == third_findings
 
     # A new axe build invalidates every fingerprint, and so does a change of our checks.

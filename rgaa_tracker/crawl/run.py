@@ -66,7 +66,9 @@ def run_crawl(
     """
     with Session(engine) as session:
         run_targets = targets(session=session, demarche_ids=demarche_ids)  # a typo leaves no run behind
-        reusable = reusable_audits(session=session) if settings.crawl.incremental and not full else None
+        # ``full`` still fingerprints every page (an empty map: nothing to reuse), so the next
+        # night can reuse these fresh audits; the setting off means no fingerprint at all.
+        reusable = ({} if full else reusable_audits(session=session)) if settings.crawl.incremental else None
     with run_lock(engine, settings, trigger=trigger) as held, Session(engine, expire_on_commit=False) as session:
         run = held.run
         session.add(run)
