@@ -1,6 +1,12 @@
 """Crawl speed and memory on a generated local corpus (127.0.0.1 only).
 
     python bench/crawl.py [--pages 200] [--concurrency 1 2 4] [--memory-pages 1000]
+    python bench/crawl.py --versus-plain --pages 60 --concurrency 2
+
+``--versus-plain`` prints, in one run on the same distinct URLs: a plain async Playwright + axe
+loop (full axe, same concurrency), the project's crawl with its defaults, then a second crawl
+of the same unchanged pages (incremental audits), as pages/minute and ratios; the RGAA criteria
+each found; the mean time per page by phase; PSS of the process tree.
 
 Prints, per concurrency: pages/minute, peak RSS of the whole process tree (browser included),
 violations found; and the limit: navigation + axe-core's own run time per page, measured
@@ -85,8 +91,24 @@ class PeakRss:
         self._thread.join()
 
 
-def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, checks: bool = True) -> dict:
-    os.environ["RGAA_TRACKER_DATABASE_URL"] = f"sqlite:///{workdir / f'bench-{count}-{concurrency}-{checks}-{time.monotonic_ns()}.db'}"
+class PeakPss(PeakRss):
+    """Proportional set size summed over the process tree: shared pages counted once in total."""
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_full_info().pss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+
+def prepare(base_url: str, count: int, workdir: Path, checks: bool = True, name: str = ""):
+    os.environ["RGAA_TRACKER_DATABASE_URL"] = f"sqlite:///{workdir / f'bench-{count}-{name}{checks}-{time.monotonic_ns()}.db'}"
     os.environ["RGAA_TRACKER_CHECKS__ENABLED"] = "true" if checks else "false"
     os.environ["RGAA_TRACKER_AUDITS_DIR"] = str(workdir / "audits")
     os.environ["RGAA_TRACKER_CRAWL__PAGES_PER_DEMARCHE"] = "1"
@@ -97,18 +119,98 @@ def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, check
     catalogue.write_text("id;titre;ministere;url\n" + "".join(f"d{i};Démarche {i};MEF;{base_url}/p/{i}\n" for i in range(count)), encoding="utf-8")
     with db.session_scope(engine) as session:
         import_demarches(session=session, path=catalogue)
-    with PeakRss() as rss:
+    return engine, settings
+
+
+def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, checks: bool = True, engine=None, memory=PeakRss) -> dict:
+    if engine is None:
+        engine, settings = prepare(base_url, count, workdir, checks)
+    else:
+        settings = get_settings()
+    phases: dict[str, list[float]] = {}
+
+    def on_result(result) -> None:
+        for phase, ms in result.phases.items():
+            phases.setdefault(phase, []).append(ms)
+
+    with memory() as rss:
         started = time.perf_counter()
-        run = run_crawl(engine=engine, settings=settings, concurrency=concurrency, trigger="bench")
+        run = run_crawl(engine=engine, settings=settings, concurrency=concurrency, trigger="bench", on_result=on_result)
         elapsed = time.perf_counter() - started
     from sqlmodel import Session, func, select
 
     from rgaa_tracker.models import PageAudit
 
+    from rgaa_tracker.models import CriterionResult
+
     with Session(engine) as session:
         violations = session.exec(select(func.sum(PageAudit.violations_count)).where(PageAudit.run_id == run.id)).one()
-    return {"pages": run.pages_total, "failed": run.pages_failed, "seconds": elapsed,
-            "ppm": run.pages_total / elapsed * 60, "peak_rss_mb": rss.peak / 2**20, "violations": violations}
+        reused = session.exec(select(func.count()).select_from(PageAudit).where(PageAudit.run_id == run.id, PageAudit.reused_from_id.is_not(None))).one()
+        criteria = set(session.exec(select(PageAudit.url, CriterionResult.criterion)
+                                    .join(CriterionResult, CriterionResult.page_audit_id == PageAudit.id)
+                                    .where(PageAudit.run_id == run.id, CriterionResult.status == "non_conforme")).all())
+    return {"pages": run.pages_total, "failed": run.pages_failed, "seconds": elapsed, "engine": engine, "reused": reused,
+            "ppm": run.pages_total / elapsed * 60, "peak_rss_mb": rss.peak / 2**20, "violations": violations,
+            "criteria": criteria, "phases": {k: statistics.mean(v) for k, v in phases.items()}}
+
+
+async def plain_loop(urls: list[str], concurrency: int) -> dict:
+    """What a newcomer writes first: Playwright, one page per worker, inject axe, run it in full."""
+    from playwright.async_api import async_playwright
+
+    from rgaa_tracker import audit
+    from rgaa_tracker.browser import launch
+    from rgaa_tracker.rgaa import axe_script
+
+    source = axe_script()
+    pending = list(urls)
+    criteria: set[tuple[str, str]] = set()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, get_settings())
+
+        async def worker() -> None:
+            page = await browser.new_page()
+            while pending:
+                url = pending.pop()
+                await page.goto(url, wait_until="load")
+                await page.evaluate(source)
+                results = await page.evaluate("() => axe.run(document)")
+                statuses = audit.criteria_statuses(results, [])
+                criteria.update((url, number) for number, status in statuses.items() if status == audit.NON_CONFORME)
+            await page.close()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+        await browser.close()
+    return {"pages": len(urls), "seconds": elapsed, "ppm": len(urls) / elapsed * 60, "criteria": criteria}
+
+
+def versus_plain(args) -> None:
+    """The figures of issue #20, all from one run on the same distinct URLs."""
+    concurrency = max(args.concurrency)
+    rng = random.Random(42)
+    pages = {f"/p/{i}": make_page(i, rng) for i in range(args.pages)}
+    print(f"corpus: {args.pages} distinct generated pages, concurrency {concurrency}, {os.cpu_count()} CPU(s)")
+    with demo.serve(pages) as base_url, tempfile.TemporaryDirectory() as tmp:
+        urls = [f"{base_url}/p/{i}" for i in range(args.pages)]
+        plain = asyncio.run(plain_loop(urls, concurrency))
+        print(f"plain Playwright + axe loop (full axe): {plain['pages']} pages in {plain['seconds']:.1f} s = {plain['ppm']:.1f} pages/min")
+        first = crawl_once(base_url, args.pages, concurrency, Path(tmp), memory=PeakPss)
+        print(f"rgaa-tracker crawl, defaults (checks on): {first['pages']} pages in {first['seconds']:.1f} s = {first['ppm']:.1f} pages/min "
+              f"= {first['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {first['peak_rss_mb']:.0f} MiB; {first['failed']} failed")
+        second = crawl_once(base_url, args.pages, concurrency, Path(tmp), engine=first["engine"], memory=PeakPss)
+        print(f"second crawl, pages unchanged: {second['pages']} pages ({second['reused']} reused) in {second['seconds']:.1f} s = "
+              f"{second['ppm']:.1f} pages/min = {second['ppm'] / first['ppm']:.2f}× the first crawl, "
+              f"{second['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {second['peak_rss_mb']:.0f} MiB")
+        found_by_axe = {c for c in plain["criteria"]}
+        print(f"RGAA criteria non conformes (page, criterion): plain loop {len(found_by_axe)}, crawl {len(first['criteria'])}, "
+              f"second crawl {len(second['criteria'])}; found by the plain loop and missed by the crawl: {len(found_by_axe - first['criteria'])}; "
+              f"second crawl identical to the first: {second['criteria'] == first['criteria']}")
+        for label, result in (("first", first), ("second", second)):
+            phases = result["phases"]
+            print(f"mean ms per page, {label} crawl: " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items())
+                  + f" (sum {sum(phases.values()):.0f}; wall time per page × concurrency {result['seconds'] / result['pages'] * concurrency * 1000:.0f})")
 
 
 async def measure_limit(base_url: str, count: int) -> dict:
@@ -145,7 +247,11 @@ def main() -> None:
     parser.add_argument("--memory-pages", type=int, default=0, help="also crawl this many pages at the highest concurrency, for the RSS ratio")
     parser.add_argument("--checks-cost", type=int, default=0, metavar="ROUNDS",
                         help="only compare the crawl with and without our RGAA checks, alternating, ROUNDS times each")
+    parser.add_argument("--versus-plain", action="store_true", help="issue #20: plain loop vs crawl vs second (incremental) crawl, one run")
     args = parser.parse_args()
+    if args.versus_plain:
+        versus_plain(args)
+        return
     if args.checks_cost:
         compare_checks(args)
         return

@@ -78,6 +78,13 @@ class PageAudit(SQLModel, table=True):
     # one note per line; the page is still audited.
     notes: str | None = Field(default=None, sa_column=Column(Text))
     audited_at: dt.datetime = Field(default_factory=utcnow)
+    # SHA-256 of what the audit depended on (page, resources, axe, checks, settings): an equal
+    # fingerprint on a later night means the same findings (``docs/incremental.md``).
+    fingerprint: str | None = Field(default=None, max_length=64)
+    # Set when axe and the checks did not run because the page had not changed: the full audit
+    # whose results (copied to this page's rows) stand for it, and whose evidence file it shows.
+    # A plain id, not a foreign key: SQLite cannot add one without copying the table.
+    reused_from_id: int | None = None
 
 
 class CriterionResult(SQLModel, table=True):

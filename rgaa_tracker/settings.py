@@ -75,6 +75,10 @@ class CrawlSettings(BaseModel):
         description="Internal address classes the crawler may reach (SSRF guard); public addresses always. "
         "The demo and the tests allow loopback",
     )
+    incremental: bool = Field(
+        True, description="Reuse a page's last audit when nothing it depends on changed (page, resources, axe, checks, settings); "
+        "`crawl --full` audits every page afresh"
+    )
     heartbeat_s: float = Field(10, gt=0, description="How often a running crawl writes its heartbeat in the database")
     stale_after_s: float = Field(
         90, gt=0, description="A running crawl whose heartbeat is older than this is dead: the next crawl marks it interrupted"

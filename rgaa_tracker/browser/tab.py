@@ -28,7 +28,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from ..link import web_url
 from ..rgaa import axe_script
 from ..settings import Settings
-from . import egress, world
+from . import egress, fingerprint, world
 from .facts import Link, PageFacts, parse_page_facts
 from .failure import TRANSIENT, TRANSIENT_HTTP, classify_error
 from .pool import BrowserPool
@@ -56,10 +56,25 @@ class PageResult:
     attempts: int = 1
     notes: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)  # our RGAA checks' results (checks.CheckResult)
+    # What the audit depended on (``fingerprint.py``); None when it could not all be read.
+    fingerprint: str | None = None
+    # The stored audit whose results stand for this page, unchanged since: axe and the checks
+    # did not run. Set only by a tab given earlier audits to compare with.
+    reused_from: int | None = None
+    phases: dict[str, float] = field(default_factory=dict)  # milliseconds per phase, for the bench and logs
+
+    @property
+    def audited(self) -> bool:
+        """Results exist for the page: its own (``axe``) or those of the audit it reuses."""
+        return self.axe is not None or self.reused_from is not None
 
     @property
     def ok(self) -> bool:
-        return self.error_code is None and self.axe is not None
+        return self.error_code is None and self.audited
+
+    def forget(self) -> None:
+        """What came back is not this page's audit: nothing of it is kept."""
+        self.axe, self.checks, self.reused_from, self.fingerprint = None, [], None, None
 
     @property
     def transient(self) -> bool:
@@ -104,8 +119,12 @@ def _rgaa_rules() -> tuple[str, ...]:
 class Tab:
     """The tab of one démarche; holds what the page did (dialogs, popups, crash) during an audit."""
 
-    def __init__(self, pool: BrowserPool, axe_source: str | None = None, checks: tuple | None = None):
+    def __init__(self, pool: BrowserPool, axe_source: str | None = None, checks: tuple | None = None,
+                 reusable: dict[str, tuple[str, int]] | None = None):
         self.pool, self.settings = pool, pool.settings
+        # URL → (fingerprint, page audit id) of its last successful audit; None: every audit is full.
+        self.reusable = reusable
+        self.resources = fingerprint.Resources()
         self.axe_source = axe_source or axe_script()
         if checks is None:
             from ..checks import registry
@@ -142,6 +161,10 @@ class Tab:
         page.on("dialog", self._on_dialog)
         page.on("crash", lambda _page: setattr(self, "crashed", True))
         page.on("response", self._on_response)
+        if self.reusable is not None:
+            page.on("request", self._on_resource_request)
+            page.on("requestfinished", self.resources.finished)
+            page.on("requestfailed", self.resources.failed)
         self.cdp = await self.context.new_cdp_session(page)
         self.main_frame = await world.main_frame_id(self.cdp)
         # Document requests are held, so a settled page cannot navigate away mid-audit; every
@@ -187,6 +210,17 @@ class Tab:
                 self.document = response
         except Exception:  # noqa: BLE001 — an event of a page being closed: nothing to record
             pass
+
+    def _on_resource_request(self, request) -> None:
+        page = self.page
+        try:
+            if page is not None and request.frame != page.main_frame:
+                return  # frames are not audited (axe does not enter them): their loads do not count
+            if request.is_navigation_request():
+                self.resources.reset()  # a new document of the main frame: only its loads count
+        except Exception:  # noqa: BLE001 — an event of a page being closed
+            return
+        self.resources.started(request)
 
     def _on_request(self, event: dict) -> None:
         asyncio.ensure_future(self._decide(event))
@@ -237,6 +271,7 @@ class Tab:
             return result.fail("invalid_url", "adresse refusée : seules les adresses web (http ou https) valides sont auditées")
         self.dialogs, self.events, self.document, self.frozen, self.popups = Counter(), [], None, False, 0
         self.blocked = None
+        self.resources.reset()
         refusal = await self.egress.refusal(url)
         if refusal is not None:  # nothing leaves for an internal start or sample page
             return result.fail("blocked", refusal)
@@ -249,10 +284,10 @@ class Tab:
                 self.pool.served += 1
                 await self._audit(url, result)
         except TimeoutError:
-            result.axe = None
+            result.forget()
             result.fail("timeout", f"délai dépassé : l'audit de la page a dépassé son budget de {budget:g} s")
         except (PlaywrightError, world.NavigatedAway, world.PageScriptError) as error:
-            result.axe = None
+            result.forget()
             result.error_code, result.error = classify_error(error, url)
             if self.crashed:
                 result.fail("crash", "le moteur de rendu de la page a planté")
@@ -260,7 +295,8 @@ class Tab:
             self.frozen = False
             result.notes = self._notes()
         if self.blocked is not None:  # whatever came back is not this page: nothing of it is kept
-            result.axe, result.checks, result.title, result.facts, result.final_url = None, [], None, None, None
+            result.forget()
+            result.title, result.facts, result.final_url = None, None, None
             result.fail("blocked", self.blocked)
         if result.error_code is not None and result.error_code not in ("http_error", "not_html", "no_content", "too_large"):
             await self.close()  # a tab that failed is not trusted for the next page
@@ -270,6 +306,7 @@ class Tab:
         crawl = self.settings.crawl
         page = self.page
         started = time.perf_counter()
+        clock = _Clock(result.phases)
         try:
             response = await page.goto(url, wait_until="domcontentloaded", timeout=crawl.navigation_timeout_s * 1000)
         except PlaywrightError as error:
@@ -288,9 +325,11 @@ class Tab:
         if result.http_status is not None and result.http_status >= 400:
             result.fail("http_error", f"le serveur a répondu HTTP {result.http_status}")
             return
+        clock.lap("navigation")
         await self._wait_for_load(page)
         await self._settle()
         await self._follow_quick_refresh(page)
+        clock.lap("settle")
         result.load_ms = round((time.perf_counter() - started) * 1000)
         self.frozen = True
         for attempt in range(NAVIGATION_RETRIES + 1):
@@ -372,6 +411,7 @@ class Tab:
     async def _read(self, result: PageResult) -> None:
         """Size check, axe, then the page facts, all in a fresh isolated world."""
         crawl = self.settings.crawl
+        clock = _Clock(result.phases)
         context_id = await world.create(self.cdp)
         size = parse_page_facts(await world.call(self.cdp, script("size"), context_id=context_id, timeout_s=crawl.axe_timeout_s))
         if not size.is_html:
@@ -380,19 +420,54 @@ class Tab:
         if size.elements > crawl.max_dom_elements or size.html_bytes > crawl.max_page_mb * 1_000_000:
             result.fail("too_large", f"page trop volumineuse pour être auditée ({size.elements} éléments, {size.html_bytes / 1e6:.1f} Mo)")
             return
+        clock.lap("size")
+        if self.reusable is not None:
+            result.fingerprint = await self._fingerprint(result, context_id)
+            clock.lap("fingerprint")
+            known = self.reusable.get(result.url)
+            if result.fingerprint is not None and known is not None and known[0] == result.fingerprint:
+                facts = await self._facts(context_id)
+                clock.lap("facts")
+                result.reused_from, result.facts, result.title = known[1], facts, facts.title
+                self._remember_title(result)
+                return
         await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        clock.lap("injection")
         axe = await world.call(self.cdp, script("axe_run"), axe_options(self.settings), context_id=context_id, timeout_s=crawl.axe_timeout_s)
         if not isinstance(axe, dict):
             raise world.PageScriptError("axe n'a rien renvoyé")
-        facts = parse_page_facts(await world.call(self.cdp, script("page_facts"), crawl.max_links, context_id=context_id, timeout_s=crawl.axe_timeout_s))
+        clock.lap("axe")
+        facts = await self._facts(context_id)
+        clock.lap("facts")
         checks = await self._run_checks(result.url, context_id)
+        clock.lap("checks")
         for check in checks:
             if check.error:
                 self.events.append(f"test rgaa-tracker « {check.check.id} » non exécuté : {check.error}")
         result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
-        self.titles[result.url] = facts.title
+        self._remember_title(result)
+
+    def _remember_title(self, result: PageResult) -> None:
+        self.titles[result.url] = result.title
         if result.final_url:  # a start page that redirected is the same page under its final address
-            self.titles[result.final_url] = facts.title
+            self.titles[result.final_url] = result.title
+
+    async def _facts(self, context_id: int) -> PageFacts:
+        crawl = self.settings.crawl
+        return parse_page_facts(await world.call(self.cdp, script("page_facts"), crawl.max_links, context_id=context_id, timeout_s=crawl.axe_timeout_s))
+
+    async def _fingerprint(self, result: PageResult, context_id: int) -> str | None:
+        """The page's fingerprint, or None when any part of it cannot be read (then: full audit)."""
+        dom = await world.call(self.cdp, script("dom_state"), context_id=context_id, timeout_s=self.settings.crawl.axe_timeout_s)
+        resources = await self.resources.tokens()
+        if not isinstance(dom, str) or resources is None or self.context is None or self.context.browser is None:
+            return None
+        judge = fingerprint.judge_version(self.settings, self.axe_source, self.context.browser.version)
+        return fingerprint.combine(judge=judge, final_url=self.page.url, dom=dom, resources=resources,
+                                   earlier_titles=self._earlier_titles(result.url), popups=self.popups)
+
+    def _earlier_titles(self, url: str) -> dict[str, str]:
+        return {u: t for u, t in self.titles.items() if u not in (url, self.page.url)}
 
     async def _run_checks(self, url: str, context_id: int) -> list:
         if not self.checks:
@@ -401,7 +476,7 @@ class Tab:
         from ..checks.probe import Probe
 
         probe = Probe(cdp=self.cdp, page=self.page, context_id=context_id, settings=self.settings, url=url,
-                      earlier_titles={u: t for u, t in self.titles.items() if u not in (url, self.page.url)},
+                      earlier_titles=self._earlier_titles(url),
                       source_head=await self._source_head(),
                       popups_at_load=self.popups)
         return await run_checks(probe, self.checks)
@@ -412,6 +487,18 @@ class Tab:
             return (await asyncio.wait_for(self.document.body(), 5))[:65536] if self.document is not None else None
         except (PlaywrightError, asyncio.TimeoutError):
             return None
+
+
+class _Clock:
+    """Milliseconds spent per phase of one page, added into ``phases``."""
+
+    def __init__(self, phases: dict[str, float]):
+        self.phases, self.last = phases, time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + (now - self.last) * 1000
+        self.last = now
 
 
 async def _quietly(awaitable) -> None:

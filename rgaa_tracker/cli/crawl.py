@@ -81,7 +81,7 @@ def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help
         out.print(f"Remarque : {note}", markup=False, highlight=False)
 
 
-def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger="cli", stop=None, settings=None):
+def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger="cli", stop=None, settings=None, full=False):
     settings = settings or get_settings()
     # Shown once the run holds the lock: a refused crawl prints its one French line, no bar.
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False)
@@ -108,6 +108,7 @@ def crawl_with_progress(*, engine, demarche_ids=None, concurrency=None, trigger=
             on_start=on_start,
             on_page=on_page,
             stop=stop,
+            full=full,
         )
     finally:
         progress.stop()
@@ -140,12 +141,13 @@ def stop_on_signals():
 def crawl(
     demarche_ids: Annotated[Optional[list[str]], typer.Option("--demarche", help="Limiter à cette démarche (répétable)")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", min=1, help="Pages auditées en parallèle")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Auditer chaque page à nouveau, même inchangée depuis son dernier audit")] = False,
 ) -> None:
     """Lancer un passage des robots maintenant (un seul à la fois par base ; SIGTERM ou Ctrl-C l'arrête proprement)."""
     engine = db.ensure_schema()
     with stop_on_signals() as (stop, received):
         try:
-            run = crawl_with_progress(engine=engine, demarche_ids=demarche_ids, concurrency=concurrency, stop=stop)
+            run = crawl_with_progress(engine=engine, demarche_ids=demarche_ids, concurrency=concurrency, stop=stop, full=full)
         except KeyboardInterrupt:
             err.print("Passage interrompu sans attendre les pages en cours (second signal) ; il est marqué interrompu.", markup=False)
             raise typer.Exit(1) from None

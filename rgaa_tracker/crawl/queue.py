@@ -71,10 +71,13 @@ async def crawl_pages(
     concurrency: int,
     store: Store,
     stop: threading.Event | None = None,
+    reusable: dict[str, tuple[str, int]] | None = None,
 ) -> None:
     """Audit every target and its sample pages with ``concurrency`` tabs; ``store`` each result.
 
     Setting ``stop`` makes the tabs take no new page; pages in flight are finished and stored.
+    ``reusable`` (URL → fingerprint and page audit id of its last successful audit) turns on
+    incremental audits: an unchanged page reuses that audit; None audits every page in full.
     """
     pending = deque(run_targets)
     audited: dict[str, asyncio.Future[PageResult]] = {}
@@ -110,7 +113,7 @@ async def crawl_pages(
         return samples
 
     async def demarche(pool: BrowserPool, target: Target) -> None:
-        tab = Tab(pool, axe_source)
+        tab = Tab(pool, axe_source, reusable=reusable)
         try:
             samples = await page(tab, target, "start", target.url)
             for role, url in samples:

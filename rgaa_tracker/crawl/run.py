@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from .. import audit
 from ..browser import PageResult
@@ -51,8 +52,13 @@ def run_crawl(
     on_start: Callable[[int], None] | None = None,
     on_page: PageCallback | None = None,
     stop: threading.Event | None = None,
+    full: bool = False,
+    on_result: Callable[[PageResult], None] | None = None,
 ) -> CrawlRun:
     """One crawl run now; returns the finished (or interrupted) run.
+
+    Pages unchanged since their last successful audit reuse it (``crawl.incremental``) unless
+    ``full``. ``on_result`` sees each page's result once stored (phase timings: the bench).
 
     Raises ``CrawlAlreadyRunning`` when another run is alive on this database (any entry point,
     any host), and ``RunAborted`` when the run cannot go on; the run is then stored ``failed``
@@ -60,6 +66,9 @@ def run_crawl(
     """
     with Session(engine) as session:
         run_targets = targets(session=session, demarche_ids=demarche_ids)  # a typo leaves no run behind
+        # ``full`` still fingerprints every page (an empty map: nothing to reuse), so the next
+        # night can reuse these fresh audits; the setting off means no fingerprint at all.
+        reusable = ({} if full else reusable_audits(session=session)) if settings.crawl.incremental else None
     with run_lock(engine, settings, trigger=trigger) as held, Session(engine, expire_on_commit=False) as session:
         run = held.run
         session.add(run)
@@ -70,15 +79,19 @@ def run_crawl(
         def store(target: Target, role: str, result: PageResult) -> None:
             if held.lost.is_set():
                 raise RunAborted(lost_message(run, settings))
+            started = time.perf_counter()
             page = record_page(session=session, run=run, target=target, role=role, result=result,
                                audits_dir=settings.audits_dir, evidence=evidence_of.get(result.url))
-            if page.evidence_path:
+            result.phases["storing"] = (time.perf_counter() - started) * 1000
+            if page.evidence_path and page.reused_from_id is None:
                 evidence_of.setdefault(result.url, page.evidence_path)
             if on_page:
                 on_page(page)
+            if on_result:
+                on_result(result)
 
         try:
-            asyncio.run(crawl_pages(run_targets, settings, concurrency or settings.crawl.effective_concurrency(), store, stop))
+            asyncio.run(crawl_pages(run_targets, settings, concurrency or settings.crawl.effective_concurrency(), store, stop, reusable))
             if held.lost.is_set():
                 raise RunAborted(lost_message(run, settings))
         except BaseException as error:
@@ -92,6 +105,15 @@ def run_crawl(
         run.status = "interrupted" if stop and stop.is_set() else "finished"
         _finish(session, run, quiet=False)
         return run
+
+
+def reusable_audits(*, session: Session) -> dict[str, tuple[str, int]]:
+    """URL → (fingerprint, id) of its last successful audit, full or itself reused."""
+    latest = (select(func.max(PageAudit.id))
+              .where(PageAudit.fingerprint.is_not(None), PageAudit.error_code.is_(None), PageAudit.evidence_path.is_not(None))
+              .group_by(PageAudit.url))
+    rows = session.exec(select(PageAudit.url, PageAudit.fingerprint, PageAudit.id).where(PageAudit.id.in_(latest))).all()
+    return {url: (fingerprint, page_id) for url, fingerprint, page_id in rows}
 
 
 def lost_message(run: CrawlRun, settings: Settings) -> str:

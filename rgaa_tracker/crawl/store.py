@@ -101,14 +101,19 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
         run_id=run.id, demarche_id=target.demarche_id, role=role, url=_fit(result.url, 2000), final_url=_fit(result.final_url, 2000),
         http_status=result.http_status, title=_fit(result.title, 1000), load_ms=result.load_ms,
         error_code=result.error_code, error=result.error, notes="\n".join(result.notes) or None,
+        fingerprint=result.fingerprint if result.audited else None,
     )
-    if result.axe is not None:
+    if result.audited:
         page.footer_mention = footer_mention(result.footer_text, result.text)
         page.statement_url = statement_url(result.final_url or result.url, result.links)
         page.jdma = has_jdma(result.links)
     session.add(page)
     session.flush()
-    if result.axe is not None:
+    if result.reused_from is not None:
+        _copy_results(session, page, result.reused_from)
+        if role == "statement":
+            record_declaration(session=session, run=run, demarche_id=target.demarche_id, url=result.final_url or result.url, text=result.text)
+    elif result.axe is not None:
         statuses = audit.criteria_statuses(result.axe, [check.statuses() for check in result.checks])
         nodes = _nodes_per_criterion(result.axe, result.checks)
         for number, status in statuses.items():
@@ -142,6 +147,22 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
     return page
 
 
+def _copy_results(session: Session, page: PageAudit, source_id: int) -> None:
+    """The rows of the audit reused, copied under this page: every reader (findings, indicators,
+    reports, ``runs show``) sees this night's page exactly as a full audit would have stored it,
+    without knowing about reuse. A few rows per page, against axe's seconds."""
+    source = session.get(PageAudit, source_id)
+    if source is None or source.evidence_path is None:
+        raise LookupError(f"audit réutilisé introuvable ({source_id})")
+    page.reused_from_id = source.reused_from_id or source.id  # the full audit, never a chain
+    page.evidence_path, page.violations_count = source.evidence_path, source.violations_count
+    for row in session.exec(select(CriterionResult).where(CriterionResult.page_audit_id == source.id)).all():
+        session.add(CriterionResult(page_audit_id=page.id, criterion=row.criterion, status=row.status, nodes=row.nodes))
+    for row in session.exec(select(RuleResult).where(RuleResult.page_audit_id == source.id)).all():
+        session.add(RuleResult(page_audit_id=page.id, rule=row.rule, source=row.source, outcome=row.outcome, impact=row.impact,
+                               criteria=row.criteria, nodes=row.nodes, help=row.help))
+
+
 def evidence_of(result: PageResult) -> dict:
     """The evidence file's content: axe-core's results as it gave them, and our checks' findings
     (selector, HTML snippet, French reason per element) under their own key."""
@@ -165,7 +186,9 @@ def slim(result: PageResult) -> PageResult:
     """What a second démarche sharing this URL needs once the page is stored: rule ids, tags and
     node counts, not node details. Keeping full results for every URL would grow with the run."""
     if result.axe is None:
-        return result
+        if result.reused_from is None or result.facts is None:
+            return result
+        return replace(result, facts=_slim_facts(result))
     axe = {
         kind: [{"id": r["id"], "tags": r.get("tags", []), "impact": r.get("impact"), "help": r.get("help", ""),
                 "nodes": [{}] * len(r.get("nodes") or [])} for r in result.axe.get(kind) or []]
@@ -173,7 +196,10 @@ def slim(result: PageResult) -> PageResult:
     }
     # Only the links that can be a sample page or the statement link: the same answers, a
     # handful of links instead of thousands per page kept for the whole run.
-    facts = result.facts.model_copy(update={
+    return replace(result, axe=axe, facts=_slim_facts(result) if result.facts else None)
+
+
+def _slim_facts(result: PageResult):
+    return result.facts.model_copy(update={
         "text": result.text[:20000], "links": [link for link in result.links if link_role(*link) is not None],
-    }) if result.facts else None
-    return replace(result, axe=axe, facts=facts)
+    })
