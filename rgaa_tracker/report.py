@@ -42,6 +42,28 @@ def latest_run(*, session: Session, as_of: dt.date | None = None) -> CrawlRun | 
     return session.exec(query.limit(1)).first()
 
 
+DECLARATION_STATUS_LABELS = {"totalement": "totalement conforme", "partiellement": "partiellement conforme", "non": "non conforme"}
+PROVENANCE_LABELS = {"import": "fichier importé", "crawl": "relevée par les robots", "web": "saisie dans l'interface",
+                     "observatoire": "Observatoire de la qualité des démarches"}
+# The footer's mandatory links, on every page of the web UI (web/pages.py serves them).
+FOOTER_LINKS = [("/plan-du-site", "Plan du site"), ("/accessibilite", "Accessibilité : non conforme"),
+                ("/mentions-legales", "Mentions légales"), ("/donnees-personnelles", "Données personnelles")]
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+
+
+def date_long(day: dt.date | str | None) -> str:
+    """« 31 octobre 2026 », « 1er mars 2026 »: how a French reader writes a date."""
+    if not day:
+        return "—"
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def datetime_long(moment: dt.datetime | None) -> str:
+    return "—" if moment is None else f"{date_long(moment.date())} à {moment:%H:%M}"
+
+
 RUN_STATUS_LABELS = {"running": "en cours", "finished": "terminé", "interrupted": "interrompu", "failed": "en échec"}
 ERROR_LABELS = {
     "timeout": "Délai dépassé", "http_error": "Erreur HTTP", "connection_refused": "Connexion refusée",
@@ -208,12 +230,19 @@ def _points(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:+.1f} pt".replace(".", ",")
 
 
+def _points_abs(value: float | None) -> str:
+    """A gap in percentage points, unsigned, French decimals: « 12,5 points »."""
+    return "—" if value is None else f"{abs(value) * 100:.1f} point{'s' if abs(value) * 100 >= 2 else ''}".replace(".", ",")
+
+
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("rgaa_tracker", "templates"), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(date_fr=lambda d: d.strftime("%d/%m/%Y") if d else "—", pct=_pct, points=_points,
-                       datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—")
+                       datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—",
+                       date_long=date_long, datetime_long=datetime_long, points_abs=_points_abs)
     env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS, run_status_labels=RUN_STATUS_LABELS,
-                       step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS, level_labels=observatoire.LEVEL_LABELS)
+                       step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS, level_labels=observatoire.LEVEL_LABELS,
+                       provenance_labels=PROVENANCE_LABELS, audit_labels=DECLARATION_STATUS_LABELS, footer_links=FOOTER_LINKS)
     return env
 
 
