@@ -92,4 +92,4 @@ def test_reports_are_recorded_and_since_defaults_to_the_previous_one(programme, 
         listed = report.list_reports(session=session)
     assert first.since is None and second.since == SINCE
     assert [r.as_of for r in listed] == [AS_OF, SINCE]
-    assert "atelier du 01/03/2022" in Path(second.html_path).read_text(encoding="utf-8")
+    assert "atelier du 1er mars 2022" in Path(second.html_path).read_text(encoding="utf-8")

@@ -278,7 +278,8 @@ def report_file(report_id: DbId, name: str, request: Request, user: User = Depen
     if path == Path(stored.html_path):
         # Opened in the browser, under the same CSP as every page: the report's own <style>
         # elements get this answer's nonce (the report escapes every value, as pages do).
-        html = path.read_text(encoding="utf-8")
+        # Its DSFR stylesheet, copied next to it in the folder, is the one the web UI serves.
+        html = path.read_text(encoding="utf-8").replace('href="dsfr/dsfr.min.css"', 'href="/static/vendor/dsfr/dsfr.min.css"', 1)
         nonce = getattr(request.state, "csp_nonce", "")
         if nonce:
             html = html.replace("<style", f'<style nonce="{nonce}"')
