@@ -82,6 +82,7 @@ def audit(page, axe, options, failures: dict, key: str) -> None:
         failures[f"{key} (défilement horizontal)"] = overflow
 
 
+@pytest.mark.timeout(480)
 @pytest.mark.parametrize("width", [1280, 320])
 def test_every_page_and_the_report_pass_axe_at_both_widths_without_csp_violation(workshop, browser, width):  # noqa: F811
     base = workshop["url"]
