@@ -9,13 +9,17 @@ labelled as such: they are never a conformity rate.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
+import shutil
 from collections import defaultdict
+from importlib import resources
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
-from . import audit, remediation, chart, feedback, indicator, observatoire, spreadsheet
+from . import audit, dashboard, remediation, chart, feedback, indicator, observatoire, spreadsheet
 from . import definition as definitions
 from . import findings as findings_model
 from .models import CrawlRun, Demarche, Ministry, PageAudit, Report, utcnow
@@ -40,6 +44,28 @@ def latest_run(*, session: Session, as_of: dt.date | None = None) -> CrawlRun | 
     if as_of:
         query = query.where(CrawlRun.started_at < findings_model.end_of(as_of))
     return session.exec(query.limit(1)).first()
+
+
+DECLARATION_STATUS_LABELS = {"totalement": "totalement conforme", "partiellement": "partiellement conforme", "non": "non conforme"}
+PROVENANCE_LABELS = {"import": "fichier importé", "crawl": "relevée par les robots", "web": "saisie dans l'interface",
+                     "observatoire": "Observatoire de la qualité des démarches"}
+# The footer's mandatory links, on every page of the web UI (web/pages.py serves them).
+FOOTER_LINKS = [("/plan-du-site", "Plan du site"), ("/accessibilite", "Accessibilité : non conforme"),
+                ("/mentions-legales", "Mentions légales"), ("/donnees-personnelles", "Données personnelles")]
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+
+
+def date_long(day: dt.date | str | None) -> str:
+    """« 31 octobre 2026 », « 1er mars 2026 »: how a French reader writes a date."""
+    if not day:
+        return "—"
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def datetime_long(moment: dt.datetime | None) -> str:
+    return "—" if moment is None else f"{date_long(moment.date())} à {moment:%H:%M}"
 
 
 RUN_STATUS_LABELS = {"running": "en cours", "finished": "terminé", "interrupted": "interrompu", "failed": "en échec"}
@@ -146,8 +172,9 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
     before = indicator.compute(session=session, as_of=since, settings=settings, definition=definition) if since else None
     plans = {m["code"]: m for m in remediation.status(session=session, as_of=as_of, settings=settings, state=now)["ministries"]}
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
+    expected = now.trajectory_share if now.trajectory_share is not None else now.target_share
     ministries = [
-        {"code": code, "name": names.get(code, code), "counts": counts,
+        {"code": code, "name": names.get(code, code), "counts": counts, "gap": dashboard.gap(counts.share, expected),
          "change": _share_change(counts, before.ministries.get(code) if before else None), "plan": plans.get(code)}
         for code, counts in sorted(now.ministries.items()) if counts.active
     ]
@@ -175,7 +202,13 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
         {"ministry": m, "demarches": [findings.get(d.id) or findings_model.DemarcheFindings(d) for d in demarches if d.ministry_code == m["code"]]}
         for m in ministries
     ]
+    titles = {d.id: d.title for d in session.exec(select(Demarche)).all()}
+    pdf_step = max(1, -(-len(history) // 13))  # the PDF shows at most 13 dates; the data has them all
     return {
+        "national_gap": dashboard.gap(now.national.share, expected),
+        "late": dashboard.late_milestones([plans[c] for c in sorted(plans)], titles, as_of),
+        "expiring": dashboard.expiring(now),
+        "pdf_history": [row for i, row in enumerate(history) if i % pdf_step == 0 or i == len(history) - 1],
         "as_of": as_of, "since": since, "generated_at": utcnow(), "settings": settings, "template_version": TEMPLATE_VERSION,
         "now": now, "before": before, "national_change": _share_change(now.national, before.national if before else None),
         "ministries": ministries, "became": became, "expired": expired, "appeared": appeared,
@@ -208,12 +241,19 @@ def _points(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:+.1f} pt".replace(".", ",")
 
 
+def _points_abs(value: float | None) -> str:
+    """A gap in percentage points, unsigned, French decimals: « 12,5 points »."""
+    return "—" if value is None else f"{abs(value) * 100:.1f} point{'s' if abs(value) * 100 >= 2 else ''}".replace(".", ",")
+
+
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("rgaa_tracker", "templates"), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(date_fr=lambda d: d.strftime("%d/%m/%Y") if d else "—", pct=_pct, points=_points,
-                       datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—")
+                       datetime_fr=lambda d: d.strftime("%d/%m/%Y à %H:%M") if d else "—",
+                       date_long=date_long, datetime_long=datetime_long, points_abs=_points_abs)
     env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS, run_status_labels=RUN_STATUS_LABELS,
-                       step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS, level_labels=observatoire.LEVEL_LABELS)
+                       step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS, level_labels=observatoire.LEVEL_LABELS,
+                       provenance_labels=PROVENANCE_LABELS, audit_labels=DECLARATION_STATUS_LABELS, footer_links=FOOTER_LINKS)
     return env
 
 
@@ -255,6 +295,33 @@ def data_tables(context: dict) -> dict[str, tuple[list[str], list[list[object]]]
     }
 
 
+def copy_design_system(out_dir: Path) -> Path:
+    """The DSFR's CSS and Marianne next to the report: the folder stays self-contained (no CDN);
+    the web UI serves the same file from its own static folder instead (web/pages.py)."""
+    source = resources.files("rgaa_tracker") / "static" / "vendor" / "dsfr"
+    target = out_dir / "dsfr"
+    (target / "fonts").mkdir(parents=True, exist_ok=True)
+    for name in ("dsfr.min.css", "LICENSE.md", "VERSION"):
+        shutil.copyfile(source / name, target / name)
+    for font in (source / "fonts").iterdir():
+        if font.name.startswith("Marianne-") and "Italic" not in font.name:
+            shutil.copyfile(font, target / "fonts" / font.name)
+    return target
+
+
+def scrollable_tables(html: str) -> str:
+    """Each table in a region that scrolls sideways when the window is narrow (320 px) and that
+    a keyboard can reach, named by the table's caption."""
+    count = itertools.count(1)
+
+    def wrap(match: re.Match) -> str:
+        n = next(count)
+        return f'<div class="tableau" tabindex="0" role="region" aria-labelledby="tableau-{n}"><table>{match.group(1)}<caption id="tableau-{n}"'
+
+    html = re.sub(r"<table>(\s*)<caption", wrap, html)
+    return html.replace("</table>", "</table></div>")
+
+
 def write_workshop(*, session: Session, out_dir: Path, settings: Settings, as_of: dt.date | None = None,
                    since: dt.date | None = None, pdf: bool = True, definition: str | None = None) -> Report:
     """Render the workshop report into ``out_dir`` and record it."""
@@ -264,8 +331,9 @@ def write_workshop(*, session: Session, out_dir: Path, settings: Settings, as_of
         since = previous.as_of if previous else None
     context = workshop_context(session=session, as_of=as_of, since=since, settings=settings, definition=definition)
     template = environment().get_template(f"report/workshop_{TEMPLATE_VERSION}.html.j2")
-    html = template.render(**context)
+    html = scrollable_tables(template.render(**context, audit_labels=DECLARATION_STATUS_LABELS))
     out_dir.mkdir(parents=True, exist_ok=True)
+    copy_design_system(out_dir)
     index = out_dir / "index.html"
     index.write_text(html, encoding="utf-8")
     data_dir = out_dir / "donnees"
@@ -279,7 +347,7 @@ def write_workshop(*, session: Session, out_dir: Path, settings: Settings, as_of
 
         pdf_path = out_dir / "report.pdf"
         # The PDF is what the room reads: the per-démarche appendix stays in the HTML and the data.
-        HTML(string=template.render(**context, for_pdf=True), base_url=str(out_dir)).write_pdf(pdf_path)
+        HTML(string=template.render(**context, for_pdf=True, audit_labels=DECLARATION_STATUS_LABELS), base_url=str(out_dir)).write_pdf(pdf_path)
     report = Report(as_of=as_of, since=since, template_version=TEMPLATE_VERSION, folder=str(out_dir), html_path=str(index),
                     pdf_path=str(pdf_path) if pdf_path else None, data_paths="\n".join(str(p) for p in paths))
     session.add(report)

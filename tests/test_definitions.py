@@ -224,11 +224,11 @@ def test_api_definition_parameter(api):
     assert dashboard.status_code == 200 and "règle 2023" in dashboard.text
     assert api.get("/?definition=2019").status_code == 400
     ministry = api.get("/ministeres/MININT", params={"definition": "2020"})
-    assert ministry.status_code == 200 and "règle 2020" in ministry.text and "sortie de la liste le 01/05/2022" in ministry.text
+    assert ministry.status_code == 200 and "règle 2020" in ministry.text and "sortie de la liste le 1er mai 2022" in ministry.text
     gone = api.get("/demarches/permis")  # its history stays readable after it left
-    assert gone.status_code == 200 and "Sortie de la liste suivie le 01/05/2022" in gone.text and "01/06/2020" in gone.text
+    assert gone.status_code == 200 and "Sortie de la liste suivie le 1er mai 2022" in gone.text and "1er juin 2020" in gone.text
     impots = api.get("/demarches/impots").text
-    assert all(day in impots for day in ("01/03/2020", "01/06/2022", "15/01/2020"))  # established, updated, audited
+    assert all(day in impots for day in ("1er mars 2020", "1er juin 2022", "15 janvier 2020"))  # established, updated, audited
 
 
 def import_grist(engine, tmp_path):
@@ -327,7 +327,7 @@ def test_report_names_the_rule_and_shows_both_trajectories(history, tmp_path):
         written = report.write_workshop(session=session, out_dir=tmp_path / "r", settings=get_settings(), as_of=D(2024, 6, 30), pdf=False)
         html = Path(written.html_path).read_text(encoding="utf-8")
     assert "Chiffres selon la règle 2023" in html
-    assert "01/07/2023 (changement de règle)" in html and "La règle a changé le 01/07/2023" in html
+    assert "1er juillet 2023 (changement de règle)" in html and "La règle a changé le 1er juillet 2023" in html
     assert "Trajectoire 2020" in html and "Trajectoire 2023" in html
     assert "Écarts avec l'Observatoire" in html and "Demande de passeport (passeport)" in html
     rows = list(csv.DictReader((tmp_path / "r" / "donnees" / "national.csv").read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))

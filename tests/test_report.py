@@ -92,4 +92,59 @@ def test_reports_are_recorded_and_since_defaults_to_the_previous_one(programme, 
         listed = report.list_reports(session=session)
     assert first.since is None and second.since == SINCE
     assert [r.as_of for r in listed] == [AS_OF, SINCE]
-    assert "atelier du 01/03/2022" in Path(second.html_path).read_text(encoding="utf-8")
+    assert "atelier du 1er mars 2022" in Path(second.html_path).read_text(encoding="utf-8")
+
+
+def _section(text: str, start: str, end: str) -> str:
+    flat = " ".join(text.split())
+    return flat[flat.index(" ".join(start.split())):flat.index(end)]
+
+
+def test_pdf_of_twenty_ministries_shows_every_column_of_the_ministry_table(engine, tmp_path):
+    """A4 landscape: the ministry table is never cut at the right edge (issue #19: « 66… »);
+    the first page is the summary and each ministry has a page of its own."""
+    from rgaa_tracker.models import Ministry
+
+    codes = [f"M{k:02d}" for k in range(1, 21)]
+    rows = [[f"d{k:02d}-{j}", f"Démarche {j} du ministère {k}", code, f"https://d{k}-{j}.example/"]
+            for k, code in enumerate(codes, 1) for j in range(1 + k % 4)]
+    add_demarches(engine, tmp_path, rows)
+    for k, code in enumerate(codes, 1):
+        if k % 3:
+            add_declaration(engine, f"d{k:02d}-0", rate=100, published="2022-01-10")
+    header = ["demarche_id", "etape", "date_prevue", "date_realisee", "taux_cible", "commentaire"]
+    with Session(engine, expire_on_commit=False) as session:
+        for k, code in enumerate(codes, 1):
+            session.get(Ministry, code).name = f"Ministère numéro {k} de l'Économie, des Finances et de la Souveraineté industrielle"
+        session.commit()
+        for k, code in enumerate(codes[:6], 1):
+            path = write_csv(tmp_path / f"cal-{code}.csv", header, [[f"d{k:02d}-0", "audit", "2022-03-01", "", "", ""],
+                                                                   [f"d{k:02d}-0", "declaration", "2022-12-01", "", "100", ""]])
+            remediation.import_calendar(session=session, path=path, ministry=code, uploaded_at=dt.datetime(2022, 2, 1, tzinfo=dt.UTC))
+        session.commit()
+        written = report.write_workshop(session=session, out_dir=tmp_path / "r", settings=get_settings(), as_of=AS_OF, since=SINCE)
+        context = report.workshop_context(session=session, as_of=AS_OF, since=SINCE, settings=get_settings())
+    pdf = Path(written.pdf_path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120).stdout
+    pages = text.split("\f")
+    assert "Synthèse au 30 juin 2022" in " ".join(pages[0].split())  # the summary first
+    table = _section(text, "Démarches actives, déclarées et accessibles, et calendriers, par ministère", "« Je donne mon avis »")
+    for title in ["Ministère", "Actives", "Déclarées", "Accessibles", "Part accessible", "Écart à la trajectoire", "Évolution",
+                  "Couverture du calendrier", "Jalons en retard", "Projection à l'échéance"]:
+        assert all(word in table for word in title.split()), title
+    assert "…" not in table
+    from collections import Counter
+    import re
+
+    expected = Counter()
+    for m in context["ministries"]:
+        assert f"({m['code']})" in table
+        plan = m["plan"]
+        expected.update([report._pct(m["counts"].share), report._pct(plan["coverage"]), report._pct(plan["projected_share_at_deadline"])])
+        expected.update([report._points(m["gap"].gap), report._points(m["change"])])
+    found = Counter(re.findall(r"[+-]?\d+,\d (?:%|pt)", table))
+    assert not expected - found, expected - found
+    # one page per ministry: each sheet's heading starts a page
+    for m in context["ministries"]:
+        heading = f"{m['name']} ({m['code']})"
+        assert any(" ".join(p.split()).startswith((heading, f"Fiches par ministère Une fiche par ministère : ses chiffres, ses jalons en retard, ses déclarations contestables et celles qui expirent dans les 6 mois. {heading}")) for p in pages), heading

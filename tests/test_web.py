@@ -96,7 +96,7 @@ def test_lead_downloads_template_uploads_bad_then_good_file(server, browser):
     good = write_csv(tmp / "bon.csv", HEADER, [["impots", "audit", "2026-01-15", "", "", ""], ["impots", "declaration", "2026-06-01", "", "80", ""]])
     page.get_by_label("Fichier du calendrier").set_input_files(str(good))
     page.get_by_role("button", name="Déposer").click()
-    assert "Version 1 enregistrée" in page.get_by_role("status").inner_text()
+    assert "Calendrier enregistré" in page.get_by_role("status").inner_text() and "« bon.csv »" in page.get_by_role("status").inner_text()
     assert "bon.csv" in page.locator("table:has(caption:text('Versions déposées'))").inner_text()
 
 

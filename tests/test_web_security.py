@@ -401,7 +401,7 @@ def test_every_kind_of_answer_carries_the_security_headers(server):
         "json": client.get("/api/demarches"),
         "404 page": client.get("/rien-ici", headers={"Accept": "text/html"}),
         "404 json": client.get("/api/rien-ici"),
-        "static": anonymous.get("/static/dsfr-subset.css"),
+        "static": anonymous.get("/static/app.css"),
         "vendored": anonymous.get("/static/vendor/swagger-ui/swagger-ui-bundle.js"),
         "redirect": anonymous.get("/"),
         "401 json": anonymous.get("/api/demarches"),

@@ -14,10 +14,13 @@ import click
 import typer
 from rich.console import Console
 
+from .french import install as install_french
+
 from ..errors import TrackerError
 from ..settings import get_settings
 from ..tabular import parse_date
 
+install_french()  # Click's and Typer's own messages (usage, errors) in French
 app = typer.Typer(help="Suivi de l'accessibilité (RGAA) des démarches en ligne de l'État.", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 out = Console()
 err = Console(stderr=True)

@@ -26,9 +26,12 @@ API_DOCS = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Documentation de l'API — rgaa-tracker</title>
 <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+<link rel="stylesheet" href="/static/api-docs.css">
 </head>
 <body>
-<main id="swagger-ui"></main>
+<header class="api-docs-entete"><h1>Documentation de l'API de rgaa-tracker</h1>
+  <p><a href="/">Retour au tableau de bord</a></p></header>
+<div id="swagger-ui"></div>
 <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="/static/api-docs.js"></script>
 </body>

@@ -11,10 +11,11 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.background import BackgroundTask
 from sqlmodel import Session, select
 
+from .. import dashboard as dashboard_model
 from .. import remediation, chart, crawl, db, declaration, feedback, findings, indicator, report
 from .. import definition as definitions
 from ..errors import ImportRejected, NotFound, TrackerError
@@ -115,11 +116,22 @@ def dashboard(request: Request, definition: str | None = None, user: User = Depe
     state = indicator.compute(session=session, as_of=today, settings=settings, definition=_definition(definition))
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
     dates = report.history_dates(max(settings.baseline_date, today - dt.timedelta(days=730)), today, points=13)
-    shares = indicator.national_shares(session=session, dates=dates, settings=settings, definition=state.definition.name)
-    trend = chart.line_chart(f"Évolution de la part des démarches accessibles (règle {state.definition.name})", dates, {"Part accessible": shares})
+    trend, history = _trend(session, settings, state, dates)
     return render(request, "dashboard.html.j2", {"user": user, "state": state, "names": names, "trend": trend,
-                                                 "history": list(zip(dates, shares)), "today": today,
+                                                 "history": history, "today": today, "glance": dashboard_model.summary(session=session, state=state, settings=settings),
                                                  "in_force": definitions.in_force_name(today, settings)})
+
+
+def _trend(session: Session, settings, state, dates: list[dt.date]):
+    """The national share, its trajectory and the target on one chart, and the same figures as rows."""
+    rule = state.definition.name
+    shares = indicator.national_shares(session=session, dates=dates, settings=settings, definition=rule)
+    baseline = indicator.baseline_share(session=session, settings=settings, definition=rule)
+    path = [indicator.trajectory(baseline_share=baseline, as_of=d, settings=settings, definition=rule) for d in dates]
+    target = [state.target_share] * len(dates)
+    trend = chart.line_chart(f"Part des démarches accessibles, trajectoire et cible (règle {rule})", dates,
+                             {"Part accessible": shares, "Trajectoire": path, f"Cible au {report.date_long(state.deadline)}": target})
+    return trend, list(zip(dates, shares, path))
 
 
 @router.get("/ministeres/{code}")
@@ -132,9 +144,12 @@ def ministry_page(code: str, request: Request, definition: str | None = None, us
     today = dt.date.today()
     state = indicator.compute(session=session, as_of=today, settings=settings, ministry=code, definition=_definition(definition))
     plan = remediation.status(session=session, as_of=today, settings=settings, ministry=code, state=state)["ministries"][0]
+    glance = dashboard_model.summary(session=session, state=state, settings=settings, ministry=code)
+    counts = state.ministries.get(code)
     demarches = session.exec(select(Demarche).where(Demarche.ministry_code == code).order_by(Demarche.id)).all()
     return render(request, "ministry.html.j2", {
-        "user": user, "ministry": ministry, "demarches": demarches, "statuses": state.statuses, "counts": state.ministries.get(code),
+        "user": user, "ministry": ministry, "demarches": demarches, "statuses": state.statuses, "counts": counts if counts and counts.active else None,
+        "glance": glance, "gap": next((m["gap"] for m in glance["ministries"] if m["code"] == code), None), "state": state,
         "definition": state.definition, "level_labels": definitions.LEVEL_LABELS,
         "questionable": set(state.questionable), "plan": plan, "versions": remediation.history(session=session, ministry=code)[::-1],
         "step_labels": remediation.STEP_LABELS, "can_write": can_write(user, code)})
@@ -256,9 +271,58 @@ def report_file(report_id: DbId, name: str, request: Request, user: User = Depen
     allowed = {Path(p).name: Path(p) for p in [stored.html_path, stored.pdf_path or "", *stored.data_paths.splitlines()] if p}
     if name not in allowed or not allowed[name].is_file():  # only the files the report recorded
         raise HTTPException(404, "Fichier introuvable.")
-    return FileResponse(allowed[name], filename=name)
+    path = allowed[name]
+    dated = f"rapport-atelier-{stored.as_of.isoformat()}"
+    if stored.pdf_path and path == Path(stored.pdf_path):
+        return FileResponse(path, filename=f"{dated}.pdf", media_type="application/pdf", content_disposition_type="inline")
+    if path == Path(stored.html_path):
+        # Opened in the browser, under the same CSP as every page: the report's own <style>
+        # elements get this answer's nonce (the report escapes every value, as pages do).
+        # Its DSFR stylesheet, copied next to it in the folder, is the one the web UI serves.
+        html = path.read_text(encoding="utf-8").replace('href="dsfr/dsfr.min.css"', 'href="/static/vendor/dsfr/dsfr.min.css"', 1)
+        nonce = getattr(request.state, "csp_nonce", "")
+        if nonce:
+            html = html.replace("<style", f'<style nonce="{nonce}"')
+        return HTMLResponse(html, headers={"Content-Disposition": f'inline; filename="{dated}.html"'})
+    return FileResponse(path, filename=f"{dated}-{name}")
 
 
 @router.get("/passages")
 def runs_page(request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
     return render(request, "runs.html.j2", {"user": user, "runs": crawl.list_runs(session=session, limit=50)})
+
+
+INFO_PAGES = {
+    "plan-du-site": {"title": "Plan du site", "paragraphs": ["Les pages du service, une fois connecté :"],
+                     "links": [("/", "Tableau de bord"), ("/calendrier", "Calendrier de mise en accessibilité"), ("/rapports", "Rapports des ateliers"),
+                               ("/passages", "Passages des robots"), ("/compte/mot-de-passe", "Changer mon mot de passe"),
+                               ("/api/docs", "Documentation de l'API"), ("/accessibilite", "Accessibilité"), ("/mentions-legales", "Mentions légales"),
+                               ("/donnees-personnelles", "Données personnelles"), ("/connexion", "Connexion")]},
+    "accessibilite": {"title": "Déclaration d'accessibilité", "paragraphs": [
+        "La Direction interministérielle du numérique s'engage à rendre ce service accessible, conformément à l'article 47 de la loi n° 2005-102 du 11 février 2005.",
+        "État de conformité : non conforme. Aucun audit complet du RGAA n'a encore été réalisé ; chaque page du service passe les tests automatiques "
+        "(axe-core et les tests propres de rgaa-tracker) sans anomalie, ce qui ne vaut pas conformité.",
+        "Pour signaler un défaut d'accessibilité, écrivez à l'équipe de la DINUM qui vous a ouvert votre compte. Si vous n'obtenez pas de réponse, "
+        "vous pouvez saisir le Défenseur des droits."]},
+    "mentions-legales": {"title": "Mentions légales", "paragraphs": [
+        "Éditeur : Direction interministérielle du numérique (DINUM), 20 avenue de Ségur, 75007 Paris.",
+        "Ce service interne est réservé aux référents accessibilité des ministères et aux équipes de la DINUM.",
+        "Le code du système de design de l'État (DSFR) est sous licence Etalab 2.0."]},
+    "donnees-personnelles": {"title": "Données personnelles", "paragraphs": [
+        "Le service enregistre l'adresse électronique, le ministère et le rôle de chaque compte, l'empreinte de son mot de passe, "
+        "ses sessions et les tentatives de connexion, pour contrôler l'accès et tracer les dépôts de calendriers.",
+        "Il dépose deux cookies strictement nécessaires : la session (rgaa_session) et le jeton anti-falsification du formulaire (rgaa_csrf). "
+        "Aucun cookie de mesure d'audience n'est déposé : aucun consentement n'est demandé.",
+        "Pour consulter ou corriger vos données, écrivez à l'équipe de la DINUM qui vous a ouvert votre compte."]},
+}
+
+
+def _info_route(name: str) -> None:
+    """The footer's mandatory pages, readable without signing in (one fixed path each)."""
+    def info_page(request: Request):
+        return render(request, "info.html.j2", {"page": INFO_PAGES[name]})
+    router.add_api_route(f"/{name}", info_page, methods=["GET"], name=f"info-{name}")
+
+
+for _name in INFO_PAGES:
+    _info_route(_name)
