@@ -150,7 +150,17 @@ def run_detail(*, session: Session, run_id: int) -> dict:
         "pages": [{"demarche_id": p.demarche_id, "url": p.url, "role": p.role, "http_status": p.http_status, "error_code": p.error_code,
                    "error": p.error, "non_conformes": sorted(failing[p.id], key=audit.criterion_sort_key),
                    "notes": p.notes.splitlines() if p.notes else []} for p in pages],
+        # Added keys (SPEC §6 keeps the others): how the run crawled, and a distributed run's
+        # queue state (to do, in progress, done, failed, per worker, retried).
+        "mode": run.mode,
+        "queue": _queue_state(session, run) if run.mode == "distributed" else None,
     }
+
+
+def _queue_state(session: Session, run: CrawlRun) -> dict:
+    from .distributed import queue_state
+
+    return queue_state(session, run.id)
 
 
 def run_summary(run: CrawlRun) -> dict:
