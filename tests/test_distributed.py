@@ -52,7 +52,7 @@ class Recorder:
 
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?")[0]
-                if not path.startswith("/d"):
+                if not path.startswith("/h"):
                     self.send_response(404)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
@@ -153,6 +153,7 @@ def test_three_workers_one_killed_every_page_once_per_host_limit_kept(hosts, pg_
     engine, env = pg_env
     with Session(engine) as session:
         session.add(Ministry(code="TEST", name="Test"))
+        session.flush()
         for h, base in enumerate(bases):
             for i in range(PER_HOST):
                 name = f"h{h}d{i}"
@@ -189,7 +190,7 @@ def test_three_workers_one_killed_every_page_once_per_host_limit_kept(hosts, pg_
             with Session(engine) as session:
                 return session.get(CrawlRun, run_id).status == "finished"
 
-        wait_for(finished, 100, "the run to finish")
+        wait_for(finished, 180, "the run to finish")
         elapsed = time.monotonic() - started
 
         with Session(engine) as session:
@@ -206,7 +207,7 @@ def test_three_workers_one_killed_every_page_once_per_host_limit_kept(hosts, pg_
         assert not jobs[killed_demarche].worker.endswith(label_suffix), "the killed worker's démarche finished by another worker"
         for host in HOSTS:
             assert recorder.max_concurrent(host) <= 1, f"{host} served more pages at once than the limit"
-        assert elapsed < 110
+        assert elapsed < 200  # about 60 s on a quiet machine
 
         shown = json.loads(cli(env, tmp_path, "runs", "show", str(run_id), "--json").stdout)
         assert {"id", "status", "started_at", "finished_at", "pages"} <= set(shown)

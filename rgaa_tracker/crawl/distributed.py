@@ -224,6 +224,7 @@ def start_run(*, engine: Engine, settings: Settings, demarche_ids: list[str] | N
     with Session(engine) as session:
         run_targets = targets(session=session, demarche_ids=demarche_ids)  # a typo leaves no run behind
     ensure_queue(engine)
+    run_targets = interleave_hosts(run_targets)
     priority = settings.crawl.on_demand_priority if demarche_ids else 0
     with Session(engine, expire_on_commit=False) as session:
         run = CrawlRun(mode="distributed", trigger=trigger, axe_version=axe_version(), pid=os.getpid(),
@@ -250,6 +251,20 @@ def start_run(*, engine: Engine, settings: Settings, demarche_ids: list[str] | N
                             .values(queue_job_id=job_id))
         session.commit()
     return run
+
+
+def interleave_hosts(run_targets: list[Target]) -> list[Target]:
+    """Round-robin over hosts: the queue is first in, first out, and a catalogue sorted by id
+    puts a platform's many démarches side by side; deferred in that order, every worker would
+    wait on the same host's limit while other hosts sit idle."""
+    by_host: dict[str, list[Target]] = {}
+    for target in run_targets:
+        by_host.setdefault((urlsplit(target.url).hostname or "").lower(), []).append(target)
+    queues = list(by_host.values())
+    ordered = []
+    for rank in range(max((len(q) for q in queues), default=0)):
+        ordered.extend(q[rank] for q in queues if rank < len(q))
+    return ordered
 
 
 async def _defer(settings: Settings, run_id: int, run_targets: list[Target], priority: int) -> list[int]:
