@@ -236,3 +236,70 @@ def test_distributed_mode_refuses_sqlite_in_french(tmp_path):
         result = cli(env, tmp_path, *args, check=False)
         assert result.returncode == 1
         assert "le mode distribué demande une base PostgreSQL" in result.stderr
+
+
+def test_a_page_delivered_twice_is_stored_once(engine, settings, tmp_path):
+    """At-least-once delivery: the second store of a (run, démarche, URL) returns the first row."""
+    from sqlmodel import Session, select
+
+    from rgaa_tracker.browser import PageResult
+    from rgaa_tracker.crawl.store import Target, record_page
+    from tests.factories import add_demarches
+
+    add_demarches(engine, tmp_path, [["a", "A", "MEF", "https://example.invalid/a"]])
+    with Session(engine, expire_on_commit=False) as session:
+        run = CrawlRun(mode="distributed")
+        session.add(run)
+        session.commit()
+    pages = []
+    for _ in range(2):  # two workers, two sessions, each with its own copy of the run
+        with Session(engine, expire_on_commit=False) as session:
+            mine = session.get(CrawlRun, run.id)
+            result = PageResult(url="https://example.invalid/a").fail("http_error", "HTTP 404")
+            pages.append(record_page(session=session, run=mine, target=Target("a", "https://example.invalid/a"), role="start",
+                                     result=result, audits_dir=tmp_path / "audits"))
+    with Session(engine) as session:
+        stored = session.exec(select(PageAudit).where(PageAudit.run_id == run.id)).all()
+        assert len(stored) == 1 and pages[0].id == pages[1].id == stored[0].id
+        assert session.get(CrawlRun, run.id).pages_total == 1
+
+
+def test_jobs_are_deferred_round_robin_over_hosts():
+    from rgaa_tracker.crawl.distributed import interleave_hosts
+    from rgaa_tracker.crawl.store import Target
+
+    targets = [Target(f"a{i}", f"https://a.example/{i}") for i in range(3)] + [Target("b0", "https://b.example/"), Target("c0", "https://C.example/x")]
+    assert [t.demarche_id for t in interleave_hosts(targets)] == ["a0", "b0", "c0", "a1", "a2"]
+
+
+@needs_postgres
+def test_an_on_demand_reaudit_goes_before_the_nightly_jobs(pg_env, tmp_path):
+    """Priority in the queue: the worker's next job is the re-audit, though deferred last."""
+    import asyncio
+
+    from sqlmodel import Session
+
+    from rgaa_tracker.crawl import distributed
+    from rgaa_tracker.settings import Settings
+
+    engine, _env = pg_env
+    with Session(engine) as session:
+        session.add(Ministry(code="TEST", name="Test"))
+        session.flush()
+        for i in range(4):
+            session.add(Demarche(id=f"d{i}", title=f"d{i}", ministry_code="TEST", url=f"https://d{i}.example.invalid/"))
+        session.commit()
+    settings = Settings(database_url=POSTGRES_URL)
+    nightly = distributed.start_run(engine=engine, settings=settings, trigger="scheduler")
+    again = distributed.start_run(engine=engine, settings=settings, demarche_ids=["d2"])
+
+    async def next_job():
+        app = distributed.make_app(settings)
+        async with app.open_async():
+            worker_id = await app.job_manager.register_worker()
+            return await app.job_manager.fetch_job(queues=[distributed.QUEUE], worker_id=worker_id)
+
+    job = asyncio.run(next_job())
+    assert job.task_kwargs["run_id"] == again.id and job.task_kwargs["demarche_id"] == "d2"
+    assert job.priority == settings.crawl.on_demand_priority
+    assert nightly.id != again.id
