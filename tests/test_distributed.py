@@ -303,3 +303,39 @@ def test_an_on_demand_reaudit_goes_before_the_nightly_jobs(pg_env, tmp_path):
     assert job.task_kwargs["run_id"] == again.id and job.task_kwargs["demarche_id"] == "d2"
     assert job.priority == settings.crawl.on_demand_priority
     assert nightly.id != again.id
+
+
+@needs_postgres
+def test_host_slots_bound_pages_per_host_and_serve_in_arrival_order():
+    """At most host_limit holders per host (other hosts unaffected); waiters served first come,
+    first served."""
+    import asyncio
+
+    from rgaa_tracker.crawl.distributed import host_slot
+    from rgaa_tracker.settings import Settings
+
+    settings = Settings(database_url=POSTGRES_URL, crawl={"host_limit": 2})
+    holding = {"a": 0, "b": 0}
+    peak = {"a": 0, "b": 0}
+    served: list[int] = []
+
+    async def page(n: int, host: str) -> None:
+        async with host_slot(settings, f"https://{host}.example/{n}"):
+            holding[host] += 1
+            peak[host] = max(peak[host], holding[host])
+            if host == "a":
+                served.append(n)
+            await asyncio.sleep(0.3)
+            holding[host] -= 1
+
+    async def main() -> None:
+        tasks = []
+        for n in range(6):
+            tasks.append(asyncio.create_task(page(n, "a")))
+            await asyncio.sleep(0.1)  # arrival order 0, 1, 2…
+        tasks += [asyncio.create_task(page(n, "b")) for n in range(2)]
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert peak == {"a": 2, "b": 2}
+    assert served == sorted(served)

@@ -30,7 +30,7 @@ from sqlalchemy import Engine, func, make_url, update
 from sqlmodel import Session, select
 
 from ..browser import BrowserPool, PageResult
-from ..errors import TrackerError
+from ..errors import RunAborted, TrackerError
 from ..models import CrawlJob, CrawlRun, utcnow
 from ..rgaa import axe_script, axe_version
 from ..settings import Settings
@@ -194,24 +194,40 @@ async def host_slot(settings: Settings, url: str) -> AsyncIterator[None]:
 
     host = f"rgaa_host:{(urlsplit(url).hostname or '').lower()}"
     limit = settings.crawl.host_limit
-    async with await psycopg.AsyncConnection.connect(conninfo(settings.database_url), autocommit=True) as connection:
-        await connection.execute("SELECT pg_advisory_lock(hashtext(%s), %s)", (host, TURNSTILE))
+    try:
+        connection = await psycopg.AsyncConnection.connect(conninfo(settings.database_url), autocommit=True)
+    except psycopg.Error as error:
+        raise _limiter_down(error) from error
+    async with connection:
         try:
-            slot = None
-            while slot is None:
-                for candidate in range(limit):
-                    row = await (await connection.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", (host, candidate))).fetchone()
-                    if row[0]:
-                        slot = candidate
-                        break
-                else:
-                    await asyncio.sleep(0.05)
-        finally:
-            await connection.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", (host, TURNSTILE))
+            slot = await _take_slot(connection, host, limit)
+        except psycopg.Error as error:
+            raise _limiter_down(error) from error
         try:
             yield
         finally:
-            await connection.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", (host, slot))
+            try:
+                await connection.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", (host, slot))
+            except psycopg.Error:
+                pass  # the connection is gone, and the slot with it
+
+
+async def _take_slot(connection: Any, host: str, limit: int) -> int:
+    await connection.execute("SELECT pg_advisory_lock(hashtext(%s), %s)", (host, TURNSTILE))
+    try:
+        while True:
+            for slot in range(limit):
+                row = await (await connection.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", (host, slot))).fetchone()
+                if row[0]:
+                    return slot
+            await asyncio.sleep(0.05)
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", (host, TURNSTILE))
+
+
+def _limiter_down(error: BaseException) -> RunAborted:
+    # The job's failure, not the page's: the job is retried later, the page not stored as broken.
+    return RunAborted(f"la base de données ne répond pas pour la limite par hôte ({type(error).__name__} : {str(error)[:200]})")
 
 
 # --- Fan-out -------------------------------------------------------------------------------------
