@@ -146,6 +146,7 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 @needs_postgres
+@pytest.mark.timeout(300)  # about 60 s on a quiet machine; three Chromiums on a loaded one take longer
 def test_three_workers_one_killed_every_page_once_per_host_limit_kept(hosts, pg_env, tmp_path):
     from sqlmodel import Session, func, select
 
