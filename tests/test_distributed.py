@@ -340,3 +340,30 @@ def test_host_slots_bound_pages_per_host_and_serve_in_arrival_order():
     asyncio.run(main())
     assert peak == {"a": 2, "b": 2}
     assert served == sorted(served)
+
+
+def test_the_nightly_job_in_distributed_mode_defers_instead_of_crawling(engine, settings, tmp_path, monkeypatch, caplog):
+    """crawl.mode = distributed: the scheduler's job creates the run and defers its jobs (on
+    PostgreSQL), or logs the French refusal (SQLite); it never crawls in its own process."""
+    from sqlmodel import Session, select
+
+    from rgaa_tracker import scheduler
+    from rgaa_tracker.settings import get_settings
+    from tests.factories import add_demarches
+
+    add_demarches(engine, tmp_path, [["a", "A", "MEF", "https://a.example.invalid/"]])
+    monkeypatch.setenv("RGAA_TRACKER_CRAWL__MODE", "distributed")
+    get_settings.cache_clear()
+    with caplog.at_level("INFO", logger="rgaa_tracker.scheduler"):
+        scheduler.nightly_crawl()
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "rgaa_tracker.scheduler"]
+    with Session(engine) as session:
+        runs = session.exec(select(CrawlRun)).all()
+        jobs = session.exec(select(CrawlJob)).all()
+    if engine.dialect.name == "postgresql":
+        assert [e["event"] for e in events] == ["deferred"]
+        assert [(r.mode, r.status, r.trigger) for r in runs] == [("distributed", "running", "scheduler")]
+        assert [(j.demarche_id, j.status, j.priority) for j in jobs] == [("a", "todo", 0)]
+    else:
+        assert events[-1]["event"] == "error" and "PostgreSQL" in events[-1]["error"]
+        assert runs == [] and jobs == []
