@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RGAA_TRACKER_CRAWL__ALLOWED_ADDRESS_CLASSES", '["loopback"]')
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+from sqlmodel import Session  # noqa: E402
 
 from rgaa_tracker import db  # noqa: E402
 from rgaa_tracker.models import CrawlRun, Demarche, Ministry  # noqa: E402
