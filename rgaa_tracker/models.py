@@ -52,11 +52,19 @@ class CrawlRun(SQLModel, table=True):
     pages_failed: int = 0
     # Why a run ended ``failed`` (French, for the operator); empty otherwise.
     failure: str | None = Field(default=None, sa_column=Column(Text))
+    # ``local``: one process crawls and holds the run lock; ``distributed``: one job per démarche
+    # on the job queue, the run closed by its last job (crawl/distributed.py).
+    mode: str = Field(default="local", max_length=16)
 
 
 class PageAudit(SQLModel, table=True):
     __tablename__ = "page_audit"
-    __table_args__ = (Index("ix_page_audit_run_demarche", "run_id", "demarche_id"),)
+    # Unique per run, démarche and URL: a job delivered twice (a worker killed after storing a
+    # page, its job re-run elsewhere) cannot store a page twice.
+    __table_args__ = (
+        Index("ix_page_audit_run_demarche", "run_id", "demarche_id"),
+        Index("uq_page_audit_run_demarche_url", "run_id", "demarche_id", "url", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="crawl_run.id")
     demarche_id: str = Field(foreign_key="demarche.id", index=True, max_length=128)
@@ -85,6 +93,27 @@ class PageAudit(SQLModel, table=True):
     # whose results (copied to this page's rows) stand for it, and whose evidence file it shows.
     # A plain id, not a foreign key: SQLite cannot add one without copying the table.
     reused_from_id: int | None = None
+
+
+class CrawlJob(SQLModel, table=True):
+    """One démarche of a distributed run, as the run sees it: the job queue owns delivery and
+    retries; this row is the run's ledger (who audits it, how many attempts, the last failure),
+    readable without the queue's extra, and what tells the last job that the run is over."""
+
+    __tablename__ = "crawl_job"
+    __table_args__ = (UniqueConstraint("run_id", "demarche_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="crawl_run.id", index=True)
+    demarche_id: str = Field(foreign_key="demarche.id", max_length=128)
+    # todo → doing → succeeded | failed (doing again after a retry)
+    status: str = Field(default="todo", max_length=16)
+    queue_job_id: int | None = None
+    priority: int = 0
+    attempts: int = 0
+    worker: str | None = Field(default=None, max_length=255)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
 
 
 class CriterionResult(SQLModel, table=True):

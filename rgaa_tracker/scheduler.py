@@ -65,6 +65,16 @@ def nightly_crawl() -> None:
     engine = db.ensure_schema()
     started = time.perf_counter()
     with busy():
+        if settings.crawl.mode == "distributed":
+            try:
+                from .crawl.distributed import start_run
+
+                run = start_run(engine=engine, settings=settings, trigger="scheduler")
+            except Exception as error:  # refused (no PostgreSQL, no extra) or the queue is unreachable
+                log_event(job="nightly_crawl", event="error", mode="distributed", error=str(error))
+            else:
+                log_event(job="nightly_crawl", event="deferred", mode="distributed", run=run.id)
+            return
         try:
             run = run_crawl(engine=engine, settings=settings, trigger="scheduler", stop=STOP,
                             on_start=lambda total: log_event(job="nightly_crawl", event="start", demarches=total))

@@ -84,6 +84,19 @@ class CrawlSettings(BaseModel):
         90, gt=0, description="A running crawl whose heartbeat is older than this is dead: the next crawl marks it interrupted"
     )
 
+    mode: Literal["local", "distributed"] = Field(
+        "local", description="How the scheduler's nightly crawl runs: in this process, or one job per démarche for the workers "
+        "(PostgreSQL and the `distributed` extra)",
+    )
+    host_limit: int = Field(2, ge=1, description="Distributed mode: pages audited at once per host, across all workers (first come, first served)")
+    on_demand_priority: int = Field(10, description="Distributed mode: queue priority of a re-audit of chosen démarches; the nightly crawl's is 0")
+    worker_heartbeat_s: float = Field(5, gt=0, description="Distributed mode: how often a worker tells the queue it is alive")
+    stalled_after_s: float = Field(
+        30, gt=0, description="Distributed mode: a worker silent this long is dead; its démarches go back to the queue for another worker"
+    )
+    job_retries: int = Field(3, ge=0, description="Distributed mode: retries of a démarche's job that failed as a whole (browser, database)")
+    job_retry_base_s: int = Field(10, ge=1, description="Distributed mode: a failed job waits base, base², base³… seconds before its retries")
+
     def effective_concurrency(self) -> int:
         # The work is CPU-bound (axe in the page): more tabs than cores only adds memory.
         return self.concurrency or max(1, min(4, os.cpu_count() or 1))

@@ -142,8 +142,18 @@ def crawl(
     demarche_ids: Annotated[Optional[list[str]], typer.Option("--demarche", help="Limiter à cette démarche (répétable)")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", min=1, help="Pages auditées en parallèle")] = None,
     full: Annotated[bool, typer.Option("--full", help="Auditer chaque page à nouveau, même inchangée depuis son dernier audit")] = False,
+    distributed: Annotated[bool, typer.Option("--distributed", help="Confier une tâche par démarche aux travailleurs (PostgreSQL, extension « distributed »)")] = False,
 ) -> None:
     """Lancer un passage des robots maintenant (un seul à la fois par base ; SIGTERM ou Ctrl-C l'arrête proprement)."""
+    if distributed:
+        from ..crawl import distributed as distributed_crawl
+
+        settings = get_settings()
+        distributed_crawl.require(settings)  # before touching the database: the French refusal first
+        run = distributed_crawl.start_run(engine=db.ensure_schema(), settings=settings, demarche_ids=demarche_ids)
+        out.print(f"Passage n° {run.id} lancé en mode distribué : une tâche par démarche pour les travailleurs "
+                  f"(« rgaa-tracker worker ») ; suivi : rgaa-tracker runs show {run.id}")
+        return
     engine = db.ensure_schema()
     with stop_on_signals() as (stop, received):
         try:
@@ -157,6 +167,19 @@ def crawl(
                   f"enregistrée(s), dont {run.pages_failed} en échec ; les pages restantes n'ont pas été auditées.", markup=False)
         raise typer.Exit(1)
     out.print(f"Passage n° {run.id} terminé : {run.pages_total} page(s), {run.pages_failed} en échec.")
+
+
+@app.command()
+@user_errors
+def worker(
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Démarches auditées en parallèle par ce travailleur")] = 1,
+) -> None:
+    """Lancer un travailleur du mode distribué (un Chromium ; SIGTERM ou Ctrl-C l'arrête après les démarches en cours)."""
+    from ..crawl import distributed as distributed_crawl
+
+    settings = get_settings()
+    distributed_crawl.require(settings)
+    distributed_crawl.run_worker(engine=db.ensure_schema(), settings=settings, concurrency=concurrency)
 
 
 @runs_app.command("list")
@@ -185,6 +208,12 @@ def runs_show(run_id: int, as_json: Annotated[bool, typer.Option("--json", help=
         print_json(data)
         return
     out.print(f"Passage n° {data['id']} ({data['status']}), du {data['started_at'][:16]} au {(data['finished_at'] or '—')[:16]}")
+    queue = data.get("queue")
+    if queue:
+        out.print(f"File : {queue['todo']} à faire, {queue['doing']} en cours, {queue['done']} faites, {queue['failed']} en échec "
+                  f"({len(queue['retried'])} reprise(s))", markup=False)
+        for label, counts in sorted(queue["workers"].items()):
+            out.print(f"  travailleur {label} : {counts['doing']} en cours, {counts['done']} faites, {counts['failed']} en échec", markup=False)
     table = Table("Démarche", "Rôle", "Adresse", "HTTP", "Erreur", "Critères en anomalie")
     for p in data["pages"]:
         table.add_row(p["demarche_id"], p["role"], p["url"], str(p["http_status"] or "—"), p["error"] or "", ", ".join(p["non_conformes"]))

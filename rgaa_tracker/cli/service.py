@@ -24,6 +24,11 @@ def init() -> None:
     engine = db.get_engine()
     db.upgrade(engine)
     out.print(f"Base de données à jour : {engine.url.render_as_string(hide_password=True)}")
+    from ..crawl import queue_schema
+
+    with engine.begin() as connection:  # an extra installed after the migration ran: its tables now
+        if queue_schema.apply(connection):
+            out.print(f"File de tâches du mode distribué prête (schéma « {queue_schema.SCHEMA} »).")
 
 
 @app.command()

@@ -10,6 +10,9 @@ lock is taken before the read, so two starters are serialised; whether a ``runni
 alive is read from the row itself: its heartbeat is recent (any host; clocks assumed in sync), and,
 on this host, its process still exists.
 
+A distributed run (crawl/distributed.py) holds no lock and no process: it lives in the job
+queue, is closed by its last job, and is neither counted nor ended here.
+
 Either way a running run writes ``heartbeat_at`` every ``heartbeat_s``; on PostgreSQL it is shown
 to the operator (and is a fallback). A run whose row stops being ``running`` under it (declared
 dead by another starter) or whose lock connection died is told so through ``HeldRun.lost``.
@@ -118,7 +121,7 @@ def _holder(engine: Engine) -> CrawlRun | None:
     deadline = time.monotonic() + HOLDER_WAIT_S
     while True:
         with Session(engine, expire_on_commit=False) as session:
-            run = session.exec(select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id.desc())).first()
+            run = session.exec(select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.mode == "local").order_by(CrawlRun.id.desc())).first()
         if run is not None or time.monotonic() > deadline:
             return run
         time.sleep(0.1)
@@ -172,7 +175,7 @@ def _end_dead_runs(session: Session, dead: Callable[[CrawlRun], bool]) -> list[C
     """Mark the dead ``running`` rows ``interrupted`` (ended at their last sign of life); the
     live ones are returned."""
     live = []
-    for run in session.exec(select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)).all():
+    for run in session.exec(select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.mode == "local").order_by(CrawlRun.id)).all():
         if not dead(run):
             live.append(run)
             continue

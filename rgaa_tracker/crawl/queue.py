@@ -13,7 +13,8 @@ import asyncio
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from concurrent.futures import ThreadPoolExecutor
 
 from playwright.async_api import async_playwright
@@ -26,7 +27,8 @@ from ..statement import sample_pages
 from .store import Target, slim
 
 log = logging.getLogger("rgaa_tracker.crawl")
-Store = Callable[[Target, str, PageResult], None]
+SyncStore = Callable[[Target, str, PageResult], None]
+Store = Callable[[Target, str, PageResult], Awaitable[None]]
 
 
 def internal_error(url: str, error: BaseException, during: str) -> PageResult:
@@ -36,12 +38,23 @@ def internal_error(url: str, error: BaseException, during: str) -> PageResult:
     return PageResult(url=url).fail("internal_error", f"erreur interne de rgaa-tracker en {during} la page : {type(error).__name__} : {message}")
 
 
-async def audit_with_retries(tab: Tab, url: str, settings: Settings) -> PageResult:
-    """Transient failures (timeout, reset, 502/503/504, crash) are retried with doubling backoff."""
+Gate = Callable[[str], AbstractAsyncContextManager[None]]
+
+
+async def audit_with_retries(tab: Tab, url: str, settings: Settings, gate: Gate | None = None) -> PageResult:
+    """Transient failures (timeout, reset, 502/503/504, crash) are retried with doubling backoff.
+
+    ``gate`` (the distributed mode's per-host limit) is held while the page loads and is audited,
+    not during the backoff, so a slow host does not hold a slot asleep.
+    """
     crawl = settings.crawl
     for attempt in range(crawl.retries + 1):
         try:
-            result = await tab.audit(url)
+            if gate is None:
+                result = await tab.audit(url)
+            else:
+                async with gate(url):
+                    result = await tab.audit(url)
         except TrackerError:
             raise
         except Exception as error:  # noqa: BLE001 — our bug on this page: stored, the run goes on
@@ -65,11 +78,73 @@ def samples_of(result: PageResult, url: str, limit: int) -> list[tuple[str, str]
         return []
 
 
+async def audit_demarche(
+    pool: BrowserPool,
+    target: Target,
+    settings: Settings,
+    store: Store,
+    *,
+    axe_source: str | None = None,
+    audited: dict[str, asyncio.Future[PageResult]] | None = None,
+    stopped: Callable[[], bool] = lambda: False,
+    stored: frozenset[str] = frozenset(),
+    gate: Gate | None = None,
+    reusable: dict[str, tuple[str, int]] | None = None,
+) -> None:
+    """Audit one démarche whole — its start page, then the RGAA sample pages found on it — in
+    one tab, storing each page as soon as it is audited. The one unit of work of both modes: the
+    in-process crawl runs it on a pool of tabs, the distributed mode as one job.
+
+    ``audited`` shares a URL's result between démarches of one in-process run. ``stored`` names
+    the URLs this démarche already has in the run (a job delivered again): they are not stored
+    again, and sample pages among them are not even audited; the start page is, for its links.
+    """
+    limit = settings.crawl.pages_per_demarche
+    tab = Tab(pool, axe_source or axe_script(), reusable=reusable)
+
+    async def page(role: str, url: str) -> list[tuple[str, str]]:
+        loop = asyncio.get_running_loop()
+        shared = audited.get(url) if audited is not None else None
+        if shared is not None:
+            if not shared.done():
+                await tab.close()  # waiting on another tab: give the context back meanwhile
+            result = await shared
+            samples = samples_of(result, url, limit) if role == "start" else []
+        else:
+            future = None
+            if audited is not None:
+                future = audited[url] = loop.create_future()
+            try:
+                result = await audit_with_retries(tab, url, settings, gate)
+                # Before storing and sharing: a failure to find them is stored on this page.
+                samples = samples_of(result, url, limit) if role == "start" else []
+            except BaseException as error:  # démarches waiting on this URL must not wait forever
+                if future is not None:
+                    future.set_exception(error)
+                    future.exception()  # mark retrieved: the error propagates from here
+                raise
+            if future is not None:
+                future.set_result(slim(result))
+        if url not in stored:
+            await store(target, role, result)
+        return samples
+
+    try:
+        samples = await page("start", target.url)
+        for role, url in samples:
+            if stopped():
+                break
+            if url not in stored:
+                await page(role, url)
+    finally:
+        await tab.close()
+
+
 async def crawl_pages(
     run_targets: list[Target],
     settings: Settings,
     concurrency: int,
-    store: Store,
+    store: SyncStore,
     stop: threading.Event | None = None,
     reusable: dict[str, tuple[str, int]] | None = None,
 ) -> None:
@@ -81,51 +156,19 @@ async def crawl_pages(
     """
     pending = deque(run_targets)
     audited: dict[str, asyncio.Future[PageResult]] = {}
-    limit = settings.crawl.pages_per_demarche
     axe_source = axe_script()
     # Storing (JSON, gzip, SQL) runs on one thread of its own: the event loop keeps driving the
     # browser meanwhile, and the database session is only ever used from that thread.
     storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
     stopped = stop.is_set if stop else (lambda: False)
 
-    async def page(tab: Tab, target: Target, role: str, url: str) -> list[tuple[str, str]]:
-        """Audit (or reuse) and store one page; for a start page, its sample pages."""
-        loop = asyncio.get_running_loop()
-        shared = audited.get(url)
-        if shared is not None:
-            if not shared.done():
-                await tab.close()  # waiting on another tab: give the context back meanwhile
-            result = await shared
-        else:
-            future = audited[url] = loop.create_future()
-            try:
-                result = await audit_with_retries(tab, url, settings)
-                # Before storing and sharing: a failure to find them is stored on this page.
-                samples = samples_of(result, url, limit) if role == "start" else []
-            except BaseException as error:  # démarches waiting on this URL must not wait forever
-                future.set_exception(error)
-                future.exception()  # mark retrieved: the error propagates from here
-                raise
-            future.set_result(slim(result))
-        if shared is not None:
-            samples = samples_of(result, url, limit) if role == "start" else []
-        await loop.run_in_executor(storer, store, target, role, result)
-        return samples
-
-    async def demarche(pool: BrowserPool, target: Target) -> None:
-        tab = Tab(pool, axe_source, reusable=reusable)
-        try:
-            samples = await page(tab, target, "start", target.url)
-            for role, url in samples:
-                if stopped():
-                    break
-                await page(tab, target, role, url)
-        finally:
-            await tab.close()
+    async def store_off_loop(target: Target, role: str, result: PageResult) -> None:
+        await asyncio.get_running_loop().run_in_executor(storer, store, target, role, result)
 
     async def worker(pool: BrowserPool) -> None:
         while pending and not stopped():
-            await demarche(pool, pending.popleft())
+            await audit_demarche(pool, pending.popleft(), settings, store_off_loop, axe_source=axe_source,
+                                 audited=audited, stopped=stopped, reusable=reusable)
 
     async with async_playwright() as playwright:
         pool = BrowserPool(playwright, settings)

@@ -166,13 +166,24 @@ def run_detail(*, session: Session, run_id: int) -> dict:
                             .where(CriterionResult.page_audit_id.in_(list(failing)), CriterionResult.status == audit.NON_CONFORME)).all()
         for page_id, criterion in rows:
             failing[page_id].append(criterion)
-    return {
+    detail = {
         "id": run.id, "status": run.status,
         "started_at": run.started_at.isoformat(), "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "pages": [{"demarche_id": p.demarche_id, "url": p.url, "role": p.role, "http_status": p.http_status, "error_code": p.error_code,
                    "error": p.error, "non_conformes": sorted(failing[p.id], key=audit.criterion_sort_key),
                    "notes": p.notes.splitlines() if p.notes else []} for p in pages],
     }
+    if run.mode == "distributed":
+        # Keys added for a distributed run only (SPEC §6: extend, never change; a local run's
+        # JSON is as it was): its queue state — to do, in progress, done, failed, per worker, retried.
+        detail.update(mode=run.mode, queue=_queue_state(session, run))
+    return detail
+
+
+def _queue_state(session: Session, run: CrawlRun) -> dict:
+    from .distributed import queue_state
+
+    return queue_state(session, run.id)
 
 
 def run_summary(run: CrawlRun) -> dict:

@@ -11,13 +11,16 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from .. import audit
 from ..browser import PageResult
 from ..checks import A_VERIFIER, NON_CONFORME, SOURCE, CheckResult
 from ..errors import RunAborted
-from ..models import CriterionResult, CrawlRun, Declaration, PageAudit, RuleResult
+from ..models import CriterionResult, CrawlRun, Declaration, PageAudit, RuleResult, utcnow
 from ..feedback import has_jdma
 from ..statement import footer_mention, link_role, parse_statement, statement_url
 
@@ -78,17 +81,36 @@ def record_page(*, session: Session, run: CrawlRun, target: Target, role: str, r
     """
     try:
         return _record_page(session=session, run=run, target=target, role=role, result=result, audits_dir=audits_dir, evidence=evidence)
+    except IntegrityError:
+        # Stored already by an earlier delivery of the same job (at-least-once): that row stands.
+        session.rollback()
+        existing = stored_page(session, run.id, target.demarche_id, _fit(result.url, 2000))
+        if existing is not None:
+            return existing
+        failed = _internal_failure(result, "contrainte d'intégrité refusée")
     except Exception as error:  # noqa: BLE001
         session.rollback()
         log.error("internal error while storing %s", result.url, exc_info=error)
-        message = " ".join(str(error).split())[:200]
-        failed = PageResult(url=result.url, final_url=result.final_url, http_status=result.http_status, notes=result.notes)
-        failed.fail("internal_error", f"erreur interne de rgaa-tracker en enregistrant la page : {type(error).__name__} : {message}")
+        failed = _internal_failure(result, f"{type(error).__name__} : {' '.join(str(error).split())[:200]}")
     try:
         return _record_page(session=session, run=run, target=target, role=role, result=failed, audits_dir=audits_dir)
     except Exception as error:  # noqa: BLE001
         session.rollback()
         raise RunAborted(f"la base de données refuse d'enregistrer les pages ({type(error).__name__} : {str(error)[:200]}) : passage arrêté") from error
+
+
+def _internal_failure(result: PageResult, reason: str) -> PageResult:
+    failed = PageResult(url=result.url, final_url=result.final_url, http_status=result.http_status, notes=result.notes)
+    return failed.fail("internal_error", f"erreur interne de rgaa-tracker en enregistrant la page : {reason}")
+
+
+def stored_page(session: Session, run_id: int, demarche_id: str, url: str) -> PageAudit | None:
+    return session.exec(select(PageAudit).where(PageAudit.run_id == run_id, PageAudit.demarche_id == demarche_id, PageAudit.url == url)).first()
+
+
+def stored_urls(session: Session, run_id: int, demarche_id: str) -> frozenset[str]:
+    """What a démarche already has in a run: a job delivered again stores only the rest."""
+    return frozenset(session.exec(select(PageAudit.url).where(PageAudit.run_id == run_id, PageAudit.demarche_id == demarche_id)).all())
 
 
 def _fit(value: str | None, size: int) -> str | None:
@@ -140,10 +162,17 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
         page.evidence_path = evidence or write_evidence(evidence_of(result), audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id)
         if role == "statement":
             record_declaration(session=session, run=run, demarche_id=target.demarche_id, url=result.final_url or result.url, text=result.text)
-    run.pages_total += 1
-    run.pages_failed += 0 if result.error_code is None else 1
-    session.add_all([page, run])
+    # Counted in SQL, in the page's transaction: workers of a distributed run store pages of the
+    # same run at once, and a read-modify-write of the ORM object would lose their counts.
+    failed = 0 if result.error_code is None else 1
+    session.add(page)
+    session.execute(update(CrawlRun).where(CrawlRun.id == run.id)
+                    .values(pages_total=CrawlRun.pages_total + 1, pages_failed=CrawlRun.pages_failed + failed, heartbeat_at=utcnow())
+                    .execution_options(synchronize_session=False))
     session.commit()
+    # The caller's copy follows, without a write of its own.
+    set_committed_value(run, "pages_total", (run.pages_total or 0) + 1)
+    set_committed_value(run, "pages_failed", (run.pages_failed or 0) + failed)
     return page
 
 
