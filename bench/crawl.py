@@ -70,13 +70,17 @@ class PeakRss:
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    @staticmethod
+    def size(proc: psutil.Process) -> int:
+        return proc.memory_info().rss
+
     def _run(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
             total = 0
             for proc in [me, *me.children(recursive=True)]:
                 try:
-                    total += proc.memory_info().rss
+                    total += self.size(proc)
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
@@ -94,17 +98,9 @@ class PeakRss:
 class PeakPss(PeakRss):
     """Proportional set size summed over the process tree: shared pages counted once in total."""
 
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += proc.memory_full_info().pss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
-            self._stop.wait(self.interval)
+    @staticmethod
+    def size(proc: psutil.Process) -> int:
+        return proc.memory_full_info().pss
 
 
 def prepare(base_url: str, count: int, workdir: Path, checks: bool = True, name: str = ""):

@@ -1,10 +1,10 @@
 """The web UI and API (issue #8): a real server on 127.0.0.1, a real database, real Chromium."""
 
 import datetime as dt
-import json
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -40,6 +40,13 @@ def server(engine, settings, tmp_path):
         tokens = {e: issue_token(session=session, email=e) for e in ("lead@mef.example", "lead@minint.example")}
         report.write_workshop(session=session, out_dir=tmp_path / "reports" / "atelier", settings=get_settings(), pdf=False)
         session.commit()
+    with running_server() as url:
+        yield {"url": url, "tokens": tokens, "tmp": tmp_path}
+
+
+@contextmanager
+def running_server():
+    """The app served by a real uvicorn on a free 127.0.0.1 port, for as long as the block runs."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -49,9 +56,11 @@ def server(engine, settings, tmp_path):
     deadline = time.monotonic() + 20
     while not instance.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "tokens": tokens, "tmp": tmp_path}
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -4,13 +4,8 @@ workshop's questions, an empty state on a fresh database, reports that open inli
 
 import datetime as dt
 import json
-import socket
-import threading
-import time
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from sqlmodel import Session
 
@@ -19,31 +14,12 @@ from rgaa_tracker.browser import axe_options
 from rgaa_tracker.rgaa import axe_script
 from rgaa_tracker.settings import get_settings
 from rgaa_tracker.user import add_user
-from rgaa_tracker.web import create_app
 
 from .factories import add_crawl, add_declaration, add_demarches, write_csv
-from .test_web import PASSWORD, browser, sign_in  # noqa: F401  (the browser fixture)
+from .test_web import PASSWORD, browser, running_server, sign_in  # noqa: F401  (the browser fixture)
 
 TODAY = dt.date.today()
 LATE = TODAY - dt.timedelta(days=30)
-
-
-@contextmanager
-def running_server():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(get_settings()), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        instance.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -18,12 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import sync_playwright
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from rgaa_tracker import report
-from rgaa_tracker.browser import find_executable
 from rgaa_tracker.errors import TrackerError
 from rgaa_tracker.models import CalendarVersion, LoginAttempt, WebSession
 from rgaa_tracker.settings import get_settings
@@ -32,6 +30,7 @@ from rgaa_tracker.web import create_app
 
 from .conftest import serve_directory
 from .factories import add_crawl, add_declaration, add_demarches
+from .test_web import browser  # noqa: F401  (the browser fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "un-mot-de-passe-solide"
@@ -229,14 +228,6 @@ def test_idle_and_absolute_timeouts_end_a_session(server, engine):
     assert dt.datetime.now(dt.UTC) - (seen if seen.tzinfo else seen.replace(tzinfo=dt.UTC)) < dt.timedelta(minutes=1)
 
 
-@pytest.fixture
-def browser():
-    settings = get_settings()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=find_executable(settings, playwright.chromium.executable_path),
-                                              args=settings.browser.args)
-        yield launched
-        launched.close()
 
 
 def browser_sign_in(browser, base: str, email: str = LEAD):
