@@ -64,6 +64,8 @@ class PageAudit(SQLModel, table=True):
     __table_args__ = (
         Index("ix_page_audit_run_demarche", "run_id", "demarche_id"),
         Index("uq_page_audit_run_demarche_url", "run_id", "demarche_id", "url", unique=True),
+        # The last reusable audit of a URL (``crawl/reuse.py``), one indexed read per page.
+        Index("ix_page_audit_url", "url"),
     )
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="crawl_run.id")

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
@@ -40,6 +41,8 @@ NO_CONTENT = (204, 205)
 NAVIGATION_RETRIES = 2  # a page that keeps navigating is read again at most this many times
 MAX_DIALOG_NOTES = 5
 MAX_EVENT_NOTES = 20
+# (URL, fingerprint) → id of an earlier audit of that URL with that fingerprint, or None.
+Reusable = Callable[[str, str], Awaitable[int | None]]
 
 
 @dataclass
@@ -120,9 +123,10 @@ class Tab:
     """The tab of one démarche; holds what the page did (dialogs, popups, crash) during an audit."""
 
     def __init__(self, pool: BrowserPool, axe_source: str | None = None, checks: tuple | None = None,
-                 reusable: dict[str, tuple[str, int]] | None = None):
+                 reusable: Reusable | None = None):
         self.pool, self.settings = pool, pool.settings
-        # URL → (fingerprint, page audit id) of its last successful audit; None: every audit is full.
+        # Finds an earlier successful audit of the same URL and fingerprint (``crawl/reuse.py``);
+        # None: no fingerprint, every audit is full.
         self.reusable = reusable
         self.resources = fingerprint.Resources()
         self.axe_source = axe_source or axe_script()
@@ -424,11 +428,11 @@ class Tab:
         if self.reusable is not None:
             result.fingerprint = await self._fingerprint(result, context_id)
             clock.lap("fingerprint")
-            known = self.reusable.get(result.url)
-            if result.fingerprint is not None and known is not None and known[0] == result.fingerprint:
+            same = await self.reusable(result.url, result.fingerprint) if result.fingerprint is not None else None
+            if same is not None:
                 facts = await self._facts(context_id)
                 clock.lap("facts")
-                result.reused_from, result.facts, result.title = known[1], facts, facts.title
+                result.reused_from, result.facts, result.title = same, facts, facts.title
                 self._remember_title(result)
                 return
         await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)

@@ -150,7 +150,7 @@ def crawl(
 
         settings = get_settings()
         distributed_crawl.require(settings)  # before touching the database: the French refusal first
-        run = distributed_crawl.start_run(engine=db.ensure_schema(), settings=settings, demarche_ids=demarche_ids)
+        run = distributed_crawl.start_run(engine=db.ensure_schema(), settings=settings, demarche_ids=demarche_ids, full=full)
         out.print(f"Passage n° {run.id} lancé en mode distribué : une tâche par démarche pour les travailleurs "
                   f"(« rgaa-tracker worker ») ; suivi : rgaa-tracker runs show {run.id}")
         return

@@ -36,6 +36,7 @@ from ..rgaa import axe_script, axe_version
 from ..settings import Settings
 from . import queue_schema
 from .queue import audit_demarche
+from .reuse import StoredAudits
 from .run import targets
 from .store import Target, record_page, stored_urls
 
@@ -100,9 +101,12 @@ def make_app(settings: Settings):
     return app
 
 
-async def audit_job(context: Any, run_id: int, demarche_id: str, url: str) -> None:
+async def audit_job(context: Any, run_id: int, demarche_id: str, url: str, full: bool = False) -> None:
     """The job of one démarche: ``queue.audit_demarche``, as the in-process crawl runs it, with
-    the per-host limit, storing only what the run does not have yet, then the ledger."""
+    the per-host limit, storing only what the run does not have yet, then the ledger.
+
+    Unchanged pages reuse their last audit as in one process (``crawl/reuse.py``), found in the
+    shared database, so a page shared by démarches of the run is audited in full once."""
     state = _worker
     assert state is not None, "audit_job runs in a worker (run_worker)"
     job = context.job
@@ -119,8 +123,9 @@ async def audit_job(context: Any, run_id: int, demarche_id: str, url: str) -> No
             await asyncio.to_thread(record_page, session=session, run=run, target=target, role=role, result=result,
                                     audits_dir=state.settings.audits_dir)
 
+        reusable = StoredAudits(state.engine, only_run=run_id if full else None) if state.settings.crawl.incremental else None
         await audit_demarche(state.pool, Target(demarche_id, url), state.settings, store, axe_source=state.axe_source,
-                             stored=stored, gate=lambda page_url: host_slot(state.settings, page_url))
+                             stored=stored, gate=lambda page_url: host_slot(state.settings, page_url), reusable=reusable)
     except Exception as error:
         # Stored as the ledger's last failure; procrastinate retries the job after its backoff,
         # or, after the last retry, the job and the démarche are failed.
@@ -233,9 +238,11 @@ def _limiter_down(error: BaseException) -> RunAborted:
 # --- Fan-out -------------------------------------------------------------------------------------
 
 
-def start_run(*, engine: Engine, settings: Settings, demarche_ids: list[str] | None = None, trigger: str = "cli") -> CrawlRun:
+def start_run(*, engine: Engine, settings: Settings, demarche_ids: list[str] | None = None, trigger: str = "cli",
+              full: bool = False) -> CrawlRun:
     """Create a distributed run and defer one job per démarche; returns at once (the workers
-    crawl). A re-audit of chosen démarches goes before the nightly jobs (queue priority)."""
+    crawl). A re-audit of chosen démarches goes before the nightly jobs (queue priority);
+    ``full`` (``crawl --full``) makes its jobs audit every page afresh."""
     require(settings)
     with Session(engine) as session:
         run_targets = targets(session=session, demarche_ids=demarche_ids)  # a typo leaves no run behind
@@ -252,7 +259,7 @@ def start_run(*, engine: Engine, settings: Settings, demarche_ids: list[str] | N
             run.status, run.finished_at = "finished", utcnow()
         session.commit()
     try:
-        job_ids = asyncio.run(_defer(settings, run.id, run_targets, priority))
+        job_ids = asyncio.run(_defer(settings, run.id, run_targets, priority, full))
     except Exception as error:
         with Session(engine, expire_on_commit=False) as session:
             run = session.get(CrawlRun, run.id)
@@ -283,7 +290,7 @@ def interleave_hosts(run_targets: list[Target]) -> list[Target]:
     return ordered
 
 
-async def _defer(settings: Settings, run_id: int, run_targets: list[Target], priority: int) -> list[int]:
+async def _defer(settings: Settings, run_id: int, run_targets: list[Target], priority: int, full: bool = False) -> list[int]:
     app = make_app(settings)
     task = app.tasks[TASK]
     ids = []
@@ -292,7 +299,8 @@ async def _defer(settings: Settings, run_id: int, run_targets: list[Target], pri
             # queueing_lock: the same démarche is never twice in the queue for one run;
             # lock: nor audited by two workers at once (a nightly job and a re-audit).
             ids.append(await task.configure(queueing_lock=f"run{run_id}:{target.demarche_id}", lock=f"demarche:{target.demarche_id}",
-                                            priority=priority).defer_async(run_id=run_id, demarche_id=target.demarche_id, url=target.url))
+                                            priority=priority).defer_async(run_id=run_id, demarche_id=target.demarche_id, url=target.url,
+                                                                           full=full))
     return ids
 
 

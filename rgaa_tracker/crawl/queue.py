@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from playwright.async_api import async_playwright
 
 from ..browser import BrowserPool, PageResult, Tab
+from ..browser.tab import Reusable
 from ..errors import TrackerError
 from ..rgaa import axe_script
 from ..settings import Settings
@@ -89,7 +90,7 @@ async def audit_demarche(
     stopped: Callable[[], bool] = lambda: False,
     stored: frozenset[str] = frozenset(),
     gate: Gate | None = None,
-    reusable: dict[str, tuple[str, int]] | None = None,
+    reusable: Reusable | None = None,
 ) -> None:
     """Audit one démarche whole — its start page, then the RGAA sample pages found on it — in
     one tab, storing each page as soon as it is audited. The one unit of work of both modes: the
@@ -146,13 +147,13 @@ async def crawl_pages(
     concurrency: int,
     store: SyncStore,
     stop: threading.Event | None = None,
-    reusable: dict[str, tuple[str, int]] | None = None,
+    reusable: Reusable | None = None,
 ) -> None:
     """Audit every target and its sample pages with ``concurrency`` tabs; ``store`` each result.
 
     Setting ``stop`` makes the tabs take no new page; pages in flight are finished and stored.
-    ``reusable`` (URL → fingerprint and page audit id of its last successful audit) turns on
-    incremental audits: an unchanged page reuses that audit; None audits every page in full.
+    ``reusable`` (``crawl/reuse.py``: a URL's last reusable audit) turns on incremental audits:
+    an unchanged page reuses that audit; None audits every page in full.
     """
     pending = deque(run_targets)
     audited: dict[str, asyncio.Future[PageResult]] = {}

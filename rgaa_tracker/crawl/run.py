@@ -24,6 +24,7 @@ from ..models import CriterionResult, CrawlRun, Demarche, PageAudit, utcnow
 from ..settings import Settings
 from .lock import run_lock
 from .queue import crawl_pages
+from .reuse import StoredAudits
 from .store import Target, record_page
 
 PageCallback = Callable[[PageAudit], None]
@@ -66,12 +67,12 @@ def run_crawl(
     """
     with Session(engine) as session:
         run_targets = targets(session=session, demarche_ids=demarche_ids)  # a typo leaves no run behind
-        # ``full`` still fingerprints every page (an empty map: nothing to reuse), so the next
-        # night can reuse these fresh audits; the setting off means no fingerprint at all.
-        reusable = ({} if full else reusable_audits(session=session)) if settings.crawl.incremental else None
     with run_lock(engine, settings, trigger=trigger) as held, Session(engine, expire_on_commit=False) as session:
         run = held.run
         session.add(run)
+        # ``full`` still fingerprints every page (reusing only this run's own audits), so the
+        # next night can reuse these fresh audits; the setting off means no fingerprint at all.
+        reusable = StoredAudits(engine, only_run=run.id if full else None) if settings.crawl.incremental else None
         if on_start:
             on_start(len(run_targets))
         evidence_of: dict[str, str] = {}
@@ -105,15 +106,6 @@ def run_crawl(
         run.status = "interrupted" if stop and stop.is_set() else "finished"
         _finish(session, run, quiet=False)
         return run
-
-
-def reusable_audits(*, session: Session) -> dict[str, tuple[str, int]]:
-    """URL → (fingerprint, id) of its last successful audit, full or itself reused."""
-    latest = (select(func.max(PageAudit.id))
-              .where(PageAudit.fingerprint.is_not(None), PageAudit.error_code.is_(None), PageAudit.evidence_path.is_not(None))
-              .group_by(PageAudit.url))
-    rows = session.exec(select(PageAudit.url, PageAudit.fingerprint, PageAudit.id).where(PageAudit.id.in_(latest))).all()
-    return {url: (fingerprint, page_id) for url, fingerprint, page_id in rows}
 
 
 def lost_message(run: CrawlRun, settings: Settings) -> str:

@@ -84,7 +84,7 @@ def record_page(*, session: Session, run: CrawlRun, target: Target, role: str, r
     except IntegrityError:
         # Stored already by an earlier delivery of the same job (at-least-once): that row stands.
         session.rollback()
-        existing = stored_page(session, run.id, target.demarche_id, _fit(result.url, 2000))
+        existing = stored_page(session, run.id, target.demarche_id, fit_url(result.url))
         if existing is not None:
             return existing
         failed = _internal_failure(result, "contrainte d'intégrité refusée")
@@ -118,9 +118,22 @@ def _fit(value: str | None, size: int) -> str | None:
     return value if value is None or len(value) <= size else value[: size - 1] + "…"
 
 
+URL_BYTES = 2000
+
+
+def fit_url(value: str | None) -> str | None:
+    """A URL cut to its column in characters and in UTF-8 bytes: PostgreSQL refuses a B-tree
+    index entry over ~2,700 bytes, and a catalogue URL of 2,000 accented characters would
+    otherwise make the page (and its fallback row) unstorable."""
+    value = _fit(value, URL_BYTES)
+    if value is None or len(value.encode("utf-8", "surrogatepass")) <= URL_BYTES:
+        return value
+    return value.encode("utf-8", "surrogatepass")[: URL_BYTES - 3].decode("utf-8", "ignore") + "…"
+
+
 def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, result: PageResult, audits_dir: Path, evidence: str | None = None) -> PageAudit:
     page = PageAudit(
-        run_id=run.id, demarche_id=target.demarche_id, role=role, url=_fit(result.url, 2000), final_url=_fit(result.final_url, 2000),
+        run_id=run.id, demarche_id=target.demarche_id, role=role, url=fit_url(result.url), final_url=fit_url(result.final_url),
         http_status=result.http_status, title=_fit(result.title, 1000), load_ms=result.load_ms,
         error_code=result.error_code, error=result.error, notes="\n".join(result.notes) or None,
         fingerprint=result.fingerprint if result.audited else None,
