@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from .. import audit
 from ..browser import PageResult
