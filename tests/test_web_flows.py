@@ -162,6 +162,7 @@ def test_admin_imports_the_demarches_list_errors_name_the_users_headers(app, chr
     submit(page, "Importer la liste")
     status = page.get_by_role("status").inner_text()
     assert "« catalogue.xlsx »" in status and "3 démarche(s) ajoutée(s), 0 mise(s) à jour, 0 sortie(s)" in status
+    assert "Le catalogue compte 3 démarche(s), dont 3 suivie(s), réparties entre 2 ministère(s)" in page.locator("main").inner_text()
     # The file is the whole list: the next one without « douane » takes it off the list (kept).
     later = write_ods(tmp / "catalogue-2.ods", header, [["impots", "Déclarer ses revenus en ligne", "MEF", "https://impots.example/"],
                                                         ["passeport", "Demander un passeport", "MININT", "https://passeport.example/"]])
@@ -198,8 +199,9 @@ def test_admin_creates_disables_and_resets_accounts(app, chromium):
     assert "référent mef" in listed[LEAD] and "actif" in listed[LEAD] and "désactivé" not in listed[LEAD], listed
 
     lead, other = log_in(chromium, base, LEAD), log_in(chromium, base, OTHER)
-    answer = lead.goto(f"{base}/admin/comptes")
-    assert answer.status == 403 and "réservée aux administrateurs de la DINUM" in lead.get_by_role("alert").inner_text()
+    for path in ("/admin/comptes", "/admin/demarches"):
+        answer = lead.goto(f"{base}{path}")
+        assert answer.status == 403 and "réservée aux administrateurs de la DINUM" in lead.get_by_role("alert").inner_text()
 
     follow(admin, admin.get_by_role("link", name=LEAD))
     admin.get_by_label("Nouveau mot de passe", exact=False).first.fill(NEW_PASSWORD)
