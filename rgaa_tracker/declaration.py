@@ -117,38 +117,8 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
     warnings = list(table.warnings)
     parsed: list = []
     for row, cells in table.rows:
-        demarche_id = text(cells.get("demarche_id"))
-        start = len(errors)
-        if not demarche_id:
-            errors.append(RowError(row, "demarche_id", "", "valeur obligatoire"))
-        elif demarche_id not in known:
-            errors.append(RowError(row, "demarche_id", demarche_id, "démarche inconnue (importez d'abord le catalogue des démarches)"))
-        elif ministry and known[demarche_id] != ministry:
-            errors.append(RowError(row, "demarche_id", demarche_id, f"démarche du ministère {known[demarche_id]}, pas du ministère {ministry}"))
-        status = collect(errors, row, "status", cells.get("status"), parse_status)
-        rate = collect(errors, row, "rate", cells.get("rate"), parse_rate)
-        published = collect(errors, row, "published_on", cells.get("published_on"), parse_date)
-        updated = collect(errors, row, "updated_on", cells.get("updated_on"), parse_date)
-        audited = collect(errors, row, "audited_on", cells.get("audited_on"), parse_date)
-        url = collect(errors, row, "url", cells.get("url"), _url)
-        for column, day in (("published_on", published), ("updated_on", updated), ("audited_on", audited)):
-            if day and day > today:
-                errors.append(RowError(row, column, day.isoformat(), "date dans le futur"))
-        if published and updated and updated < published:
-            errors.append(RowError(row, "updated_on", updated.isoformat(), f"mise à jour antérieure à l'établissement ({published.isoformat()})"))
-        refused = {e.column for e in errors[start:]}  # this row's errors only: linear, not quadratic
-        if not published and not updated and not audited and not {"published_on", "updated_on", "audited_on"} & refused:
-            errors.append(RowError(row, "published_on", "", "date de publication, de mise à jour ou d'audit obligatoire"))
-        if status is None and rate is None and not refused & {"status", "rate"}:
-            errors.append(RowError(row, "status", "", "statut ou taux obligatoire"))
-        if status == "totalement" and rate is not None and rate < 100:
-            warnings.append(f"ligne {row} : statut « totalement conforme » avec un taux de {rate:g} %")
-        if status == "non" and rate is not None and rate >= 50:
-            warnings.append(f"ligne {row} : statut « non conforme » avec un taux de {rate:g} %")
-        # Plain values while checking: building a table model costs ~0.5 ms a row, and a
-        # file that is refused needs none.
-        parsed.append(dict(demarche_id=demarche_id, provenance=provenance, status=status, rate=rate,
-                           published_on=published, updated_on=updated, audited_on=audited, url=url, source=source or table.filename))
+        parsed.append(_check_row(errors, warnings, row, cells, known=known, ministry=ministry, today=today,
+                                 provenance=provenance, source=source or table.filename))
     if errors:
         raise table.rejected(errors, LABELS)
     parsed = [Declaration(**values) for values in parsed]
@@ -162,6 +132,77 @@ def import_declarations(*, session: Session, path: Path, today: dt.date | None =
         added += 1
     session.flush()
     return DeclarationImport(added, len(parsed) - added, warnings)
+
+
+def _check_row(errors: list[RowError], warnings: list[str], row: int | None, cells: dict, *, known: dict[str, str],
+               ministry: str | None, today: dt.date, provenance: str, source: str | None) -> dict:
+    """One declaration's checks, the same for a file's row and for the web form (``row`` None):
+    its errors and warnings are appended; its plain values are returned."""
+    where = f"ligne {row} : " if row is not None else ""
+    demarche_id = text(cells.get("demarche_id"))
+    start = len(errors)
+    if not demarche_id:
+        errors.append(RowError(row, "demarche_id", "", "valeur obligatoire"))
+    elif demarche_id not in known:
+        errors.append(RowError(row, "demarche_id", demarche_id, "démarche inconnue (importez d'abord le catalogue des démarches)"))
+    elif ministry and known[demarche_id] != ministry:
+        errors.append(RowError(row, "demarche_id", demarche_id, f"démarche du ministère {known[demarche_id]}, pas du ministère {ministry}"))
+    status = collect(errors, row, "status", cells.get("status"), parse_status)
+    rate = collect(errors, row, "rate", cells.get("rate"), parse_rate)
+    published = collect(errors, row, "published_on", cells.get("published_on"), parse_date)
+    updated = collect(errors, row, "updated_on", cells.get("updated_on"), parse_date)
+    audited = collect(errors, row, "audited_on", cells.get("audited_on"), parse_date)
+    url = collect(errors, row, "url", cells.get("url"), _url)
+    for column, day in (("published_on", published), ("updated_on", updated), ("audited_on", audited)):
+        if day and day > today:
+            errors.append(RowError(row, column, day.isoformat(), "date dans le futur"))
+    if published and updated and updated < published:
+        errors.append(RowError(row, "updated_on", updated.isoformat(), f"mise à jour antérieure à l'établissement ({published.isoformat()})"))
+    refused = {e.column for e in errors[start:]}  # this row's errors only: linear, not quadratic
+    if not published and not updated and not audited and not {"published_on", "updated_on", "audited_on"} & refused:
+        errors.append(RowError(row, "published_on", "", "date de publication, de mise à jour ou d'audit obligatoire"))
+    if status is None and rate is None and not refused & {"status", "rate"}:
+        errors.append(RowError(row, "status", "", "statut ou taux obligatoire"))
+    if status == "totalement" and rate is not None and rate < 100:
+        warnings.append(f"{where}statut « totalement conforme » avec un taux de {rate:g} %")
+    if status == "non" and rate is not None and rate >= 50:
+        warnings.append(f"{where}statut « non conforme » avec un taux de {rate:g} %")
+    # Plain values while checking: building a table model costs ~0.5 ms a row, and a
+    # file that is refused needs none.
+    return dict(demarche_id=demarche_id, provenance=provenance, status=status, rate=rate,
+                published_on=published, updated_on=updated, audited_on=audited, url=url, source=source)
+
+
+@dataclass
+class FiledDeclaration:
+    declaration: Declaration
+    added: bool  # False: the same declaration was already stored, nothing was added
+    warnings: list[str]
+
+
+def file_declaration(*, session: Session, fields: dict[str, str], source: str, ministry: str | None = None,
+                     today: dt.date | None = None, provenance: str = "web") -> FiledDeclaration:
+    """One declaration typed in a form, checked by the very rules of a file's row so that the
+    two ways in cannot disagree; refused as a whole with every bad field (``RowError.row`` None,
+    ``column`` the field's internal name). With ``ministry``, another ministry's démarche is refused."""
+    today = today or dt.date.today()
+    db.lock_for_write(session, "declarations")
+    demarche_id = text(fields.get("demarche_id"))
+    owner = session.get(Demarche, demarche_id) if demarche_id else None
+    known = {owner.id: owner.ministry_code} if owner else {}
+    errors: list[RowError] = []
+    warnings: list[str] = []
+    values = _check_row(errors, warnings, None, fields, known=known, ministry=ministry, today=today, provenance=provenance, source=source)
+    if errors:
+        raise ImportRejected("formulaire", errors)
+    declaration = Declaration(**values)
+    same = session.exec(select(Declaration).where(Declaration.demarche_id == declaration.demarche_id)).all()
+    match = next((d for d in same if _key(d) == _key(declaration)), None)
+    if match is not None:
+        return FiledDeclaration(match, False, warnings)
+    session.add(declaration)
+    session.flush()
+    return FiledDeclaration(declaration, True, warnings)
 
 
 def list_declarations(*, session: Session, demarche_id: str | None = None) -> list[Declaration]:

@@ -239,6 +239,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=8)
     ministry_code: str | None = Field(default=None, foreign_key="ministry.code", max_length=32)
     token_hash: str | None = Field(default=None, max_length=64, index=True)  # sha256 of the API token
+    # When the current token was issued, so « Mes jetons d'API » can tell its owner which one works.
+    token_created_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     disabled_at: dt.datetime | None = None  # set: no sign-in, no session, no API token
 

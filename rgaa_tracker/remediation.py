@@ -175,6 +175,38 @@ def compare(before: list[Milestone], after: list[Milestone]) -> dict[str, list[s
     return {"added": [label(k) for k in sorted(new.keys() - old.keys())], "removed": [label(k) for k in sorted(old.keys() - new.keys())], "moved": moved}
 
 
+
+@dataclass
+class Change:
+    """One milestone that differs between two versions; ``before``/``after`` are its planned
+    dates there (None where the version does not have it)."""
+
+    demarche_id: str
+    step: str
+    before: dt.date | None
+    after: dt.date | None
+
+
+def changes_between(before: list[Milestone], after: list[Milestone]) -> dict[str, list[Change]]:
+    """``compare``'s three lists as data, for a page that shows titles and French dates."""
+    old = {(m.demarche_id, m.step): m for m in before}
+    new = {(m.demarche_id, m.step): m for m in after}
+    order = lambda key: (key[0], STEPS.index(key[1]) if key[1] in STEPS else len(STEPS))  # noqa: E731
+    return {
+        "added": [Change(*k, None, new[k].planned_on) for k in sorted(new.keys() - old.keys(), key=order)],
+        "removed": [Change(*k, old[k].planned_on, None) for k in sorted(old.keys() - new.keys(), key=order)],
+        "moved": [Change(*k, old[k].planned_on, new[k].planned_on) for k in sorted(old.keys() & new.keys(), key=order)
+                  if old[k].planned_on != new[k].planned_on],
+    }
+
+
+def get_version(*, session: Session, version_id: int) -> CalendarVersion:
+    version = session.get(CalendarVersion, version_id)
+    if version is None:
+        raise NotFound(f"Version de calendrier inconnue : n° {version_id}")
+    return version
+
+
 def latest_version(*, session: Session, ministry: str, as_of: dt.date | None = None) -> CalendarVersion | None:
     query = select(CalendarVersion).where(CalendarVersion.ministry_code == ministry)
     if as_of:

@@ -123,8 +123,31 @@ def issue_token(*, session: Session, email: str) -> str:
     user = find_user(session, email)
     token = secrets.token_urlsafe(32)
     user.token_hash = digest(token)
+    user.token_created_at = utcnow()
     session.add(user)
     return token
+
+
+def revoke_token(*, session: Session, email: str) -> User:
+    """The account's API token stops working at once; scripts using it get 401 from then on."""
+    user = find_user(session, email)
+    user.token_hash = None
+    user.token_created_at = None
+    session.add(user)
+    return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    """Admins first, then leads by ministry: the order an admin scans the accounts page in."""
+    query = select(User).order_by(User.role, User.ministry_code, User.email)
+    return list(session.exec(query).all())
+
+
+def get_user(*, session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Compte inconnu : n° {user_id}")
+    return user
 
 
 def user_for_token(*, session: Session, token: str) -> User | None:

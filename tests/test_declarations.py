@@ -80,3 +80,45 @@ def test_contradictions_are_warned_not_refused(catalogue, tmp_path):
     result = load(catalogue, write_csv(tmp_path / "w.csv", HEADER, [["rsa", "totalement conforme", "80", "2021-01-01", "", ""]]))
     assert result.added == 1
     assert result.warnings == ["ligne 2 : statut « totalement conforme » avec un taux de 80 %"]
+
+
+@pytest.mark.parametrize("fields, reasons", [
+    ({"demarche_id": "rsa", "rate": "cent", "published_on": "2030-01-01"}, {"rate": "taux", "published_on": "date dans le futur"}),
+    ({"demarche_id": "rsa", "published_on": "2024-05-01"}, {"status": "statut ou taux obligatoire"}),
+    ({"demarche_id": "passeport", "status": "non", "audited_on": "2024-05-01"}, {"demarche_id": "pas du ministère MSS"}),
+])
+def test_a_form_is_refused_for_the_reasons_a_files_row_is(catalogue, tmp_path, fields, reasons):
+    """The web form and the file share one set of checks: the same values, the same refusals."""
+    from rgaa_tracker.declaration import file_declaration
+
+    before = database_dump(catalogue)
+    with Session(catalogue) as session, pytest.raises(ImportRejected) as form:
+        file_declaration(session=session, fields=fields, source="lead@mss.example", ministry="MSS", today=dt.date(2026, 11, 23))
+    columns = {"demarche_id": "demarche_id", "status": "statut", "rate": "taux", "published_on": "date_publication", "audited_on": "date_audit"}
+    row = [fields.get(k, "") for k in ("demarche_id", "status", "rate", "published_on", "audited_on")]
+    path = write_csv(tmp_path / "d.csv", list(columns.values()), [row])
+    with Session(catalogue) as session, pytest.raises(ImportRejected) as upload:
+        import_declarations(session=session, path=path, ministry="MSS", today=dt.date(2026, 11, 23))
+    by_form = {e.column: e.reason for e in form.value.errors}
+    by_file = {e.column: e.reason for e in upload.value.errors}
+    assert [e.row for e in form.value.errors] == [None] * len(by_form) and {e.row for e in upload.value.errors} == {2}
+    assert list(by_form.values()) == list(by_file.values())  # same reasons, in the same order
+    for column, reason in reasons.items():
+        assert reason in by_form[column]
+    assert database_dump(catalogue) == before
+
+
+def test_a_form_declaration_is_stored_once(catalogue):
+    from rgaa_tracker.declaration import file_declaration
+
+    fields = {"demarche_id": "rsa", "status": "Partiellement conforme", "rate": "62,5", "published_on": "2025-03-01", "url": ""}
+    outcomes = []
+    for _ in range(2):
+        with Session(catalogue) as session:
+            filed = file_declaration(session=session, fields=fields, source="lead@mss.example", ministry="MSS")
+            session.commit()
+            outcomes.append(filed.added)
+    assert outcomes == [True, False]
+    with Session(catalogue) as session:
+        [stored] = list_declarations(session=session, demarche_id="rsa")
+    assert (stored.status, stored.rate, stored.published_on, stored.provenance, stored.url) == ("partiellement", 62.5, dt.date(2025, 3, 1), "web", None)

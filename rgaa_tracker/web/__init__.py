@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import db
 from ..settings import Settings, get_settings
-from . import api, errors, pages
+from . import account, admin, api, calendars, declarations, errors, pages
 from .headers import SecurityHeaders
 from .limits import RequestLimits
 
@@ -67,4 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    for module in (admin, account, declarations, calendars):  # what a lead or DINUM does without the CLI
+        app.include_router(module.router)
     return app

@@ -295,7 +295,9 @@ def runs_page(request: Request, user: User = Depends(require_user), session: Ses
 INFO_PAGES = {
     "plan-du-site": {"title": "Plan du site", "paragraphs": ["Les pages du service, une fois connecté :"],
                      "links": [("/", "Tableau de bord"), ("/calendrier", "Calendrier de mise en accessibilité"), ("/rapports", "Rapports des ateliers"),
-                               ("/passages", "Passages des robots"), ("/compte/mot-de-passe", "Changer mon mot de passe"),
+                               ("/passages", "Passages des robots"), ("/declarations", "Déclarations d'accessibilité"),
+                               ("/compte/mot-de-passe", "Changer mon mot de passe"), ("/compte/jetons", "Mes jetons d'API"),
+                               ("/admin/demarches", "Importer la liste des démarches (administration)"), ("/admin/comptes", "Comptes (administration)"),
                                ("/api/docs", "Documentation de l'API"), ("/accessibilite", "Accessibilité"), ("/mentions-legales", "Mentions légales"),
                                ("/donnees-personnelles", "Données personnelles"), ("/connexion", "Connexion")]},
     "accessibilite": {"title": "Déclaration d'accessibilité", "paragraphs": [
