@@ -1,5 +1,5 @@
-"""Every axe rule of the bundled build and every one of our checks has our French summary, and
-the element screenshots are chosen fairly among rules (plain data: no browser)."""
+"""Every axe rule of the bundled build and every one of our checks has our French summary, the
+CLI prints it, and the element screenshots are chosen fairly among rules."""
 
 from types import SimpleNamespace
 
@@ -39,3 +39,14 @@ def test_screenshots_go_to_every_rule_before_a_second_element_of_any():
                       ("axe", "link-name", "a:nth-child(2)"), ("axe", "link-name", "a:nth-child(3)")]
     assert targets(axe, checks, 0) == []
     assert ("axe", "color-contrast", "p") in targets(axe, checks, 400) and len(targets(axe, checks, 400)) == 299 + 1 + 1 + 1 + 1
+
+
+def test_audit_prints_our_french_summary_not_axes_help(tmp_path, site_url):
+    from .test_cli import run_cli
+
+    done = run_cli("audit", f"{site_url}/img-no-alt.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("- image-alt"))
+    assert lines[rule + 1].strip() == summary("image-alt")
+    assert "Images must have alternative text" not in done.stdout

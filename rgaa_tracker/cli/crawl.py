@@ -72,7 +72,7 @@ def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help
     for violation in data["violations"]:
         crits = ", ".join(violation["criteria"]) or "hors RGAA"
         out.print(f"  - {violation['rule']} ({violation['impact']}) : {violation['nodes']} élément(s), critère(s) {crits}")
-        out.print(f"    {summary(violation['rule'])}", markup=False, highlight=False)
+        out.print(f"    {summary(violation['rule'])}", markup=False, highlight=False, soft_wrap=True)
     for check in result.checks:
         for finding in check.findings:
             verdict = "anomalie" if finding.verdict == "non_conforme" else "à vérifier"
