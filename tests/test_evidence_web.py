@@ -2,8 +2,8 @@
 (twice: the second reuses the first audit) of a page with known defects served on 127.0.0.1,
 stored in a real database, read through the real app in real Chromium.
 
-One served site, one crawl pair, one app server and one browser for the whole module, per
-database."""
+One served site, one crawl pair, one app server and one browser for the whole module, on a real
+SQLite file (the same computations on PostgreSQL, without a browser: test_changes.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from rgaa_tracker.settings import get_settings
 from rgaa_tracker.summaries import summary
 from rgaa_tracker.user import add_user
 
-from .conftest import DATABASES, POSTGRES_URL, audit_urls, reset_postgres, serve_directory
+from .conftest import audit_urls, serve_directory
 from .factories import add_declaration, add_demarches, write_csv
 from .test_web import PASSWORD, running_server
 from .test_web_dsfr import audit
@@ -54,12 +54,10 @@ STATEMENT = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title
 <body><main><h1>Déclaration d'accessibilité</h1><p>Non conforme.</p></main></body></html>"""
 
 
-@pytest.fixture(scope="module", params=DATABASES)
-def world(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp(f"preuves-{request.param}")
-    url = f"sqlite:///{tmp / 'test.db'}" if request.param == "sqlite" else POSTGRES_URL
-    if request.param == "postgresql":
-        reset_postgres(POSTGRES_URL)
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("preuves")
+    url = f"sqlite:///{tmp / 'test.db'}"
     site = tmp / "site"
     site.mkdir()
     for name, content in (("defauts.html", DEFECTS), ("style.css", STYLE), ("propre.html", CLEAN), ("accessibilite.html", STATEMENT)):
@@ -108,7 +106,11 @@ def world(request, tmp_path_factory):
 
 
 def signed_in(world, email: str, width: int = 1280):
-    page = world["browser"].new_context(viewport={"width": width, "height": 900}).new_page()
+    """One signed-in tab per account and width for the module (signing in costs a password hash)."""
+    tabs = world.setdefault("tabs", {})
+    if (email, width) in tabs:
+        return tabs[email, width]
+    page = tabs[email, width] = world["browser"].new_context(viewport={"width": width, "height": 900}).new_page()
     page.goto(f"{world['url']}/connexion")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -208,7 +210,7 @@ def test_evidence_and_dashboard_pages_pass_axe_at_both_widths(world, width):
     axe, options = Axe(axe_script()), axe_options(get_settings())
     page = signed_in(world, "lead@mef.example", width)
     failures: dict = {}
-    for path in ("/", "/ministeres/MEF", "/demarches/bouton"):
+    for path in ("/", "/demarches/bouton"):  # the ministry page's changes are the same include as the dashboard's
         page.goto(f"{world['url']}{path}")
         page.wait_for_load_state("load")
         audit(page, axe, options, failures, path)

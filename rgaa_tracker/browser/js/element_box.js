@@ -11,10 +11,17 @@
   if (!element || element === document.documentElement || element === document.body || element.closest('head')) {
     return null;
   }
-  element.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
-  const box = element.getBoundingClientRect();
+  let box = element.getBoundingClientRect();
+  const inView = box.top >= 0 && box.left >= 0 && box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+  if (!inView) {  // scrolled only when needed: neighbours on one screen cost no repaint each
+    element.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+    box = element.getBoundingClientRect();
+  }
   if (!(box.width > 0 && box.height > 0)) {
     return null;
   }
-  return { x: box.x, y: box.y, width: box.width, height: box.height, viewport_width: window.innerWidth, viewport_height: window.innerHeight };
+  return {
+    x: box.x, y: box.y, width: box.width, height: box.height,
+    viewport_width: window.innerWidth, viewport_height: window.innerHeight, scroll_x: window.scrollX, scroll_y: window.scrollY,
+  };
 }
