@@ -122,7 +122,8 @@ def since_last_workshop(*, session: Session, state: indicator.Indicators, settin
     """What changed since the last recorded workshop report (as of ``state``'s date or before),
     as the report computes it (``report.changes_since``); ``ministry`` narrows it to one
     ministry. ``since`` is None when no workshop report was ever recorded."""
-    from . import report  # the report reads this module's figures: imported here, not at the top
+    # The report reads this module's figures: imported here, not at the top.
+    from . import report
 
     previous = report.previous_report(session=session, before=state.as_of + dt.timedelta(days=1))
     changes = report.changes_since(session=session, now=state, since=previous.as_of if previous else None, settings=settings)

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 from PIL import Image
+from playwright.sync_api import sync_playwright
 from sqlmodel import Session, select
 
 from rgaa_tracker import db, remediation, report
