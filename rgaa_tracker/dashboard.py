@@ -116,3 +116,22 @@ def summary(*, session: Session, state: indicator.Indicators, settings, ministry
         "has_demarches": bool(titles),
         "has_calendar": session.exec(select(CalendarVersion).limit(1)).first() is not None,
     }
+
+
+def since_last_workshop(*, session: Session, state: indicator.Indicators, settings, ministry: str | None = None) -> dict:
+    """What changed since the last recorded workshop report (as of ``state``'s date or before),
+    as the report computes it (``report.changes_since``); ``ministry`` narrows it to one
+    ministry. ``since`` is None when no workshop report was ever recorded."""
+    # The report reads this module's figures: imported here, not at the top.
+    from . import report
+
+    previous = report.previous_report(session=session, before=state.as_of + dt.timedelta(days=1))
+    changes = report.changes_since(session=session, now=state, since=previous.as_of if previous else None, settings=settings)
+    keep = (lambda code: code == ministry) if ministry else (lambda code: True)
+    return {
+        "since": changes["since"],
+        "points": changes["ministries"].get(ministry) if ministry else changes["national"],
+        "became": [s for s in changes["became"] if keep(s.demarche.ministry_code)],
+        "lost": [s for s in changes["lost"] if keep(s.demarche.ministry_code)],
+        "new_late": [r for r in changes["new_late"] if keep(r["ministry"])],
+    }

@@ -19,7 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
-from . import audit, dashboard, remediation, chart, feedback, indicator, observatoire, spreadsheet
+from . import audit, dashboard, remediation, chart, feedback, indicator, observatoire, spreadsheet, summaries
 from . import definition as definitions
 from . import findings as findings_model
 from .models import CrawlRun, Demarche, Ministry, PageAudit, Report, utcnow
@@ -164,24 +164,50 @@ def jdma_table(*, session: Session, as_of: dt.date, now: indicator.Indicators, n
     return {"rows": rows, "edition_on": edition["edition_on"] if edition else None, "crawled": len(crawled)}
 
 
+def changes_since(*, session: Session, now: indicator.Indicators, since: dt.date | None, settings: Settings,
+                  plans: list[dict] | None = None) -> dict:
+    """What changed between the workshop of ``since`` and ``now``, under ``now``'s rule (a change
+    is never a change of rule): share in points, nationally and per ministry; démarches that
+    became accessible, stopped being so, whose statement expired, that entered the list; late
+    milestones that were not late then. The report and the dashboard both show this one
+    computation. Nothing when there is no earlier workshop (``since`` None)."""
+    if since is None:
+        return {"since": None, "before": None, "national": None, "ministries": {}, "became": [], "lost": [], "expired": [],
+                "appeared": [], "new_late": []}
+    before = indicator.compute(session=session, as_of=since, settings=settings, definition=now.definition.name)
+    old = before.statuses
+    if plans is None:
+        plans = remediation.status(session=session, as_of=now.as_of, settings=settings, state=now)["ministries"]
+    late_before = {(p["code"], m["demarche_id"], m["etape"])
+                   for p in remediation.status(session=session, as_of=since, settings=settings, state=before)["ministries"] for m in p["late"]}
+    titles = {d.id: d.title for d in session.exec(select(Demarche)).all()}
+    fresh = [dict(p, late=[m for m in p["late"] if (p["code"], m["demarche_id"], m["etape"]) not in late_before]) for p in plans]
+    return {
+        "since": since, "before": before,
+        "national": _share_change(now.national, before.national),
+        "ministries": {code: _share_change(counts, before.ministries.get(code)) for code, counts in now.ministries.items()},
+        "became": [s for d, s in now.statuses.items() if s.accessible and not (old.get(d) and old[d].accessible)],
+        "lost": [s for d, s in now.statuses.items() if not s.accessible and old.get(d) and old[d].accessible],
+        "expired": [s for d, s in now.statuses.items() if s.expired and old.get(d) and old[d].declared],
+        "appeared": [s for d, s in now.statuses.items() if d not in old],
+        "new_late": dashboard.late_milestones(fresh, titles, now.as_of),
+    }
+
+
 def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None, settings: Settings, definition: str | None = None) -> dict:
     """Everything the report shows, under ``definition`` (default: the rule in force on
     ``as_of``); the "since" figures use the same rule, so a change is never a change of rule."""
     now = indicator.compute(session=session, as_of=as_of, settings=settings, definition=definition)
-    definition = now.definition.name
-    before = indicator.compute(session=session, as_of=since, settings=settings, definition=definition) if since else None
     plans = {m["code"]: m for m in remediation.status(session=session, as_of=as_of, settings=settings, state=now)["ministries"]}
+    changes = changes_since(session=session, now=now, since=since, settings=settings, plans=list(plans.values()))
+    before, became, expired, appeared = changes["before"], changes["became"], changes["expired"], changes["appeared"]
     names = {m.code: m.name for m in session.exec(select(Ministry)).all()}
     expected = now.trajectory_share if now.trajectory_share is not None else now.target_share
     ministries = [
         {"code": code, "name": names.get(code, code), "counts": counts, "gap": dashboard.gap(counts.share, expected),
-         "change": _share_change(counts, before.ministries.get(code) if before else None), "plan": plans.get(code)}
+         "change": changes["ministries"].get(code), "plan": plans.get(code)}
         for code, counts in sorted(now.ministries.items()) if counts.active
     ]
-    statuses_before = before.statuses if before else {}
-    became = [s for d, s in now.statuses.items() if s.accessible and before and not (statuses_before.get(d) and statuses_before[d].accessible)]
-    expired = [s for d, s in now.statuses.items() if s.expired and before and statuses_before.get(d) and statuses_before[d].declared]
-    appeared = [s for d, s in now.statuses.items() if before and d not in statuses_before]
     run = latest_run(session=session, as_of=as_of)
     listed = set(now.statuses)
     findings = findings_model.latest_findings(session=session, as_of=as_of, demarche_ids=listed)
@@ -210,7 +236,7 @@ def workshop_context(*, session: Session, as_of: dt.date, since: dt.date | None,
         "expiring": dashboard.expiring(now),
         "pdf_history": [row for i, row in enumerate(history) if i % pdf_step == 0 or i == len(history) - 1],
         "as_of": as_of, "since": since, "generated_at": utcnow(), "settings": settings, "template_version": TEMPLATE_VERSION,
-        "now": now, "before": before, "national_change": _share_change(now.national, before.national if before else None),
+        "now": now, "before": before, "national_change": changes["national"],
         "ministries": ministries, "became": became, "expired": expired, "appeared": appeared,
         "questionable": [now.statuses[d] for d in now.questionable],
         "questionable_criteria": {d: [c.criterion for c in findings[d].non_conformes] for d in now.questionable if d in findings},
@@ -253,7 +279,8 @@ def environment() -> Environment:
                        date_long=date_long, datetime_long=datetime_long, points_abs=_points_abs)
     env.globals.update(criteria=criteria(), role_labels=ROLE_LABELS, status_labels=audit.LABELS, run_status_labels=RUN_STATUS_LABELS,
                        step_labels=remediation.STEP_LABELS, error_labels=ERROR_LABELS, level_labels=observatoire.LEVEL_LABELS,
-                       provenance_labels=PROVENANCE_LABELS, audit_labels=DECLARATION_STATUS_LABELS, footer_links=FOOTER_LINKS)
+                       provenance_labels=PROVENANCE_LABELS, audit_labels=DECLARATION_STATUS_LABELS, footer_links=FOOTER_LINKS,
+                       rule_summary=summaries.summary)
     return env
 
 

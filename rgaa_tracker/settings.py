@@ -70,6 +70,12 @@ class CrawlSettings(BaseModel):
         10, ge=0, description="Wait for the load event after the document is parsed; a resource that never ends does not stop the audit"
     )
     max_links: int = Field(3000, ge=1, description="Links read from one page (sample pages, statement link)")
+    element_screenshots: int = Field(
+        20, ge=0, description="Offending elements photographed per audited page, cropped, for the démarche page; 0 = none"
+    )
+    element_screenshots_budget_s: float = Field(
+        5, gt=0, description="Time the element screenshots of one page may take; past it the remaining elements have none"
+    )
     allowed_address_classes: list[Literal["loopback", "link_local", "private"]] = Field(
         default_factory=list,
         description="Internal address classes the crawler may reach (SSRF guard); public addresses always. "

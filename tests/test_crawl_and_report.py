@@ -5,12 +5,14 @@ import json
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlmodel import Session, select
 
 from rgaa_tracker import report
 from rgaa_tracker.crawl import run_crawl
 from rgaa_tracker.models import CriterionResult, CrawlRun, PageAudit
 from rgaa_tracker.settings import get_settings
+from rgaa_tracker.summaries import summary
 
 from .conftest import audit_urls, serve_directory
 from .factories import add_demarches
@@ -63,6 +65,7 @@ def test_report_lists_findings_and_passes_its_own_axe_audit(engine, crawled, tmp
     html = index.read_text(encoding="utf-8")
     assert '<html lang="fr">' in html
     assert "Démarche à image sans alternative" in html and "image-alt (1)" in html
+    assert str(escape(summary("image-alt"))) in html and "Images must have alternative text" not in html  # our French, not axe's help
     assert "Alternative textuelle des images informatives" in html
     assert "le serveur a répondu HTTP 404" in html
     assert "ne constituent pas un taux de conformité" in html

@@ -29,7 +29,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from ..link import web_url
 from ..rgaa import axe_script
 from ..settings import Settings
-from . import egress, fingerprint, world
+from . import egress, fingerprint, shots, world
 from .facts import Link, PageFacts, parse_page_facts
 from .failure import TRANSIENT, TRANSIENT_HTTP, classify_error
 from .pool import BrowserPool
@@ -59,6 +59,7 @@ class PageResult:
     attempts: int = 1
     notes: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)  # our RGAA checks' results (checks.CheckResult)
+    shots: list = field(default_factory=list)  # cropped pictures of offending elements (shots.Shot)
     # What the audit depended on (``fingerprint.py``); None when it could not all be read.
     fingerprint: str | None = None
     # The stored audit whose results stand for this page, unchanged since: axe and the checks
@@ -77,7 +78,7 @@ class PageResult:
 
     def forget(self) -> None:
         """What came back is not this page's audit: nothing of it is kept."""
-        self.axe, self.checks, self.reused_from, self.fingerprint = None, [], None, None
+        self.axe, self.checks, self.reused_from, self.fingerprint, self.shots = None, [], None, None, []
 
     @property
     def transient(self) -> bool:
@@ -449,6 +450,7 @@ class Tab:
             if check.error:
                 self.events.append(f"test rgaa-tracker « {check.check.id} » non exécuté : {check.error}")
         result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
+        await shots.attach(self.page, self.cdp, result, self.settings)
         self._remember_title(result)
 
     def _remember_title(self, result: PageResult) -> None:

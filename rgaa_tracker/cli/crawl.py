@@ -19,6 +19,7 @@ from ..errors import NotFound, TrackerError
 from ..rgaa import axe_version
 from ..settings import get_settings
 from ..statement import footer_mention, statement_url
+from ..summaries import summary
 from .common import app, as_date, err, out, print_json, user_errors
 
 
@@ -71,6 +72,7 @@ def audit_command(url: str, as_json: Annotated[bool, typer.Option("--json", help
     for violation in data["violations"]:
         crits = ", ".join(violation["criteria"]) or "hors RGAA"
         out.print(f"  - {violation['rule']} ({violation['impact']}) : {violation['nodes']} élément(s), critère(s) {crits}")
+        out.print(f"    {summary(violation['rule'])}", markup=False, highlight=False, soft_wrap=True)
     for check in result.checks:
         for finding in check.findings:
             verdict = "anomalie" if finding.verdict == "non_conforme" else "à vérifier"

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from .. import audit
+from .. import evidence as evidence_files
 from ..browser import PageResult
 from ..checks import A_VERIFIER, NON_CONFORME, SOURCE, CheckResult
 from ..errors import RunAborted
@@ -34,15 +35,41 @@ class Target:
     url: str
 
 
-def write_evidence(axe_results: dict, *, audits_dir: Path, run_id: int, page_audit_id: int) -> str:
+def write_evidence(axe_results: dict, *, audits_dir: Path, run_id: int, page_audit_id: int, shots: list | tuple = ()) -> str:
     folder = audits_dir / str(run_id)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{page_audit_id}.json.gz"
+    listed = write_shots(shots, evidence_files.captures_dir(path))
+    if listed:  # the pictures first: the evidence never lists a picture that is not there
+        axe_results = {**axe_results, "rgaaTracker": {**(axe_results.get("rgaaTracker") or {}), "shots": listed}}
     tmp = path.with_suffix(".tmp")
     with gzip.open(tmp, "wt", encoding="utf-8") as handle:
         json.dump(axe_results, handle, ensure_ascii=False)
     os.replace(tmp, path)  # never a half-written evidence file
     return str(path)
+
+
+def write_shots(shots: list | tuple, folder: Path) -> list[dict]:
+    """The element pictures as files, one per distinct picture; a picture that cannot be written
+    is left out (never the page's failure)."""
+    listed: list[dict] = []
+    files: dict[bytes, str] = {}
+    for shot in shots:
+        name = files.get(shot.image)
+        if name is None:
+            name = f"{len(files)}.jpg"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / f"{name}.tmp"
+                tmp.write_bytes(shot.image)
+                os.replace(tmp, folder / name)
+            except OSError as error:
+                log.warning("element screenshot not written in %s: %s", folder, error)
+                continue
+            files[shot.image] = name
+        listed.append({"source": shot.source, "rule": shot.rule, "selector": shot.selector, "file": name,
+                       "width": shot.width, "height": shot.height})
+    return listed
 
 
 def record_declaration(*, session: Session, run: CrawlRun, demarche_id: str, url: str, text: str) -> Declaration | None:
@@ -172,7 +199,8 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
                     ))
         page.violations_count = len(result.axe.get("violations") or []) + sum(
             1 for check in result.checks if any(f.verdict == NON_CONFORME for f in check.findings))
-        page.evidence_path = evidence or write_evidence(evidence_of(result), audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id)
+        page.evidence_path = evidence or write_evidence(evidence_of(result), audits_dir=audits_dir, run_id=run.id, page_audit_id=page.id,
+                                                        shots=result.shots)
         if role == "statement":
             record_declaration(session=session, run=run, demarche_id=target.demarche_id, url=result.final_url or result.url, text=result.text)
     # Counted in SQL, in the page's transaction: workers of a distributed run store pages of the
@@ -238,7 +266,7 @@ def slim(result: PageResult) -> PageResult:
     }
     # Only the links that can be a sample page or the statement link: the same answers, a
     # handful of links instead of thousands per page kept for the whole run.
-    return replace(result, axe=axe, facts=_slim_facts(result) if result.facts else None)
+    return replace(result, axe=axe, facts=_slim_facts(result) if result.facts else None, shots=[])
 
 
 def _slim_facts(result: PageResult):

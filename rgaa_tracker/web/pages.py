@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from .. import dashboard as dashboard_model
 from .. import remediation, chart, crawl, db, declaration, feedback, findings, indicator, report
+from .. import evidence as evidence_files
 from .. import definition as definitions
 from ..errors import ImportRejected, NotFound, TrackerError
 from ..models import CrawlRun, Demarche, Ministry, PageAudit, Report, User
@@ -119,6 +120,7 @@ def dashboard(request: Request, definition: str | None = None, user: User = Depe
     trend, history = _trend(session, settings, state, dates)
     return render(request, "dashboard.html.j2", {"user": user, "state": state, "names": names, "trend": trend,
                                                  "history": history, "today": today, "glance": dashboard_model.summary(session=session, state=state, settings=settings),
+                                                 "changes": dashboard_model.since_last_workshop(session=session, state=state, settings=settings),
                                                  "in_force": definitions.in_force_name(today, settings)})
 
 
@@ -149,7 +151,8 @@ def ministry_page(code: str, request: Request, definition: str | None = None, us
     demarches = session.exec(select(Demarche).where(Demarche.ministry_code == code).order_by(Demarche.id)).all()
     return render(request, "ministry.html.j2", {
         "user": user, "ministry": ministry, "demarches": demarches, "statuses": state.statuses, "counts": counts if counts and counts.active else None,
-        "glance": glance, "gap": next((m["gap"] for m in glance["ministries"] if m["code"] == code), None), "state": state,
+        "glance": glance, "changes": dashboard_model.since_last_workshop(session=session, state=state, settings=settings, ministry=code),
+        "gap": next((m["gap"] for m in glance["ministries"] if m["code"] == code), None), "state": state,
         "definition": state.definition, "level_labels": definitions.LEVEL_LABELS,
         "questionable": set(state.questionable), "plan": plan, "versions": remediation.history(session=session, ministry=code)[::-1],
         "step_labels": remediation.STEP_LABELS, "can_write": can_write(user, code)})
@@ -166,23 +169,44 @@ def demarche_page(demarche_id: str, request: Request, user: User = Depends(requi
                         .distinct().order_by(CrawlRun.started_at.desc()).limit(10)).all()
     found = findings.latest_findings(session=session, demarche_ids={demarche_id}).get(demarche_id)
     run = found.run if found else None
+    # Elements carry the page's HTML: shown to those who may read its evidence (``/preuves``).
+    readable = can_write(user, demarche.ministry_code)
     return render(request, "demarche.html.j2", {
         "user": user, "demarche": demarche, "status": state.statuses.get(demarche_id), "questionable": demarche_id in state.questionable,
         "declarations": declaration.list_declarations(session=session, demarche_id=demarche_id)[::-1], "run": run,
-        "findings": found, "runs": runs, "definition": state.definition,
+        "findings": found, "runs": runs, "definition": state.definition, "evidence_readable": readable,
+        "elements": evidence_files.criteria_elements(found) if found and readable else {},
         "jdma_seen": bool(feedback.seen(session=session, as_of=dt.date.today(), demarche_ids={demarche_id}))})
+
+
+def _readable_evidence(session: Session, user: User, page_audit_id: int) -> PageAudit:
+    """The page audit whose evidence ``user`` asks for: evidence holds a page's HTML and
+    pictures of it, so only DINUM and the démarche's own ministry read it."""
+    page = session.get(PageAudit, page_audit_id)
+    if page is None or not page.evidence_path or not Path(page.evidence_path).is_file():
+        raise HTTPException(404, "Preuve introuvable.")
+    owner = session.get(Demarche, page.demarche_id)
+    if owner is None or not can_write(user, owner.ministry_code):
+        raise HTTPException(403, "Cette preuve concerne une démarche d'un autre ministère.")
+    return page
 
 
 @router.get("/preuves/{page_audit_id}")
 def evidence(page_audit_id: DbId, request: Request, user: User = Depends(require_user), session: Session = Depends(get_session)):
-    page = session.get(PageAudit, page_audit_id)
-    if page is None or not page.evidence_path or not Path(page.evidence_path).is_file():
-        raise HTTPException(404, "Preuve introuvable.")
-    # Evidence holds a page's HTML: only DINUM and the démarche's own ministry read it.
-    owner = session.get(Demarche, page.demarche_id)
-    if owner is None or not can_write(user, owner.ministry_code):
-        raise HTTPException(403, "Cette preuve concerne une démarche d'un autre ministère.")
+    page = _readable_evidence(session, user, page_audit_id)
     return FileResponse(page.evidence_path, media_type="application/gzip", filename=f"axe-{page_audit_id}.json.gz")
+
+
+@router.get("/preuves/{page_audit_id}/captures/{number}.jpg")
+def evidence_capture(page_audit_id: DbId, number: DbId, request: Request, user: User = Depends(require_user),
+                     session: Session = Depends(get_session)):
+    """One cropped picture of an offending element; a page that reused an earlier audit shows
+    that audit's pictures (its evidence path is that audit's)."""
+    page = _readable_evidence(session, user, page_audit_id)
+    path = evidence_files.capture_path(page.evidence_path, number)
+    if not path.is_file():
+        raise HTTPException(404, "Capture introuvable.")
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
 
 
 def _ministry_for(user: User, requested: str | None, session: Session) -> Ministry | None:
