@@ -24,9 +24,10 @@ from playwright.async_api import Request
 from ..settings import Settings
 
 PACKAGE = Path(__file__).resolve().parent.parent
-# Sources whose change changes what an audit finds or how it is stored as criteria.
+# Sources whose change changes what an audit finds or how it is stored as criteria. Not the
+# French rule summaries (data/rule_summaries.csv): they are read when shown, never stored.
 JUDGE_SOURCES = ("checks/**/*.py", "checks/js/*.js", "browser/js/*.js", "browser/tab.py", "browser/facts.py",
-                 "audit.py", "rgaa.py", "data/*.csv", "crawl/store.py")
+                 "audit.py", "rgaa.py", "data/rgaa_criteria.csv", "crawl/store.py")
 BODY_TIMEOUT_S = 10
 STREAMING = ("websocket", "eventsource")
 
