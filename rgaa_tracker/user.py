@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,8 +24,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256  # Argon2 takes any length; the strength estimate slows down on very long input
 MIN_STRENGTH = 3  # zxcvbn score, 0 to 4: 3 resists an offline attack on a slow hash
-# Verifying against this keeps the time of a login for an unknown email like a known one.
-_DUMMY_HASH = _HASHER.hash("rgaa-tracker-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of a login for an unknown email like a known one.
+    Made on first use, not at import: every command line would pay Argon2's cost otherwise."""
+    return _HASHER.hash("rgaa-tracker-dummy-password")
 
 
 def add_user(*, session: Session, email: str, password: str, ministry: str | None = None, admin: bool = False) -> User:
@@ -103,7 +109,7 @@ def is_active(user: User | None) -> bool:
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     try:
-        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _HASHER.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.disabled_at is not None:
