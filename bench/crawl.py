@@ -1,12 +1,16 @@
 """Crawl speed and memory on a generated local corpus (127.0.0.1 only).
 
-    python bench/crawl.py [--pages 200] [--concurrency 1 2 4] [--memory-pages 1000]
+    python bench/crawl.py [--pages 200] [--concurrency 1 2 4]
+    python bench/crawl.py --memory-pages 1000 --pages 200 --concurrency 2
     python bench/crawl.py --versus-plain --pages 60 --concurrency 2
 
 ``--versus-plain`` prints, in one run on the same distinct URLs: a plain async Playwright + axe
 loop (full axe, same concurrency), the project's crawl with its defaults, then a second crawl
 of the same unchanged pages (incremental audits), as pages/minute and ratios; the RGAA criteria
-each found; the mean time per page by phase; PSS of the process tree.
+each found; the mean time per page by phase; PSS and CPU seconds of the process tree.
+
+``--memory-pages`` crawls that many pages once and prints the PSS of the process tree (from
+``/proc/<pid>/smaps_rollup``) at its peak over the first ``--pages`` pages and over the whole crawl.
 
 Prints, per concurrency: pages/minute, peak RSS of the whole process tree (browser included),
 violations found; and the limit: navigation + axe-core's own run time per page, measured
@@ -64,30 +68,56 @@ def make_page(i: int, rng: random.Random) -> str:
 
 
 class PeakRss:
-    """Samples the RSS of this process and all its descendants (Chromium included)."""
+    """Samples the RSS of this process and all its descendants (Chromium included), and the CPU
+    time they used: on a shared machine CPU seconds per page say more than wall time does."""
 
     def __init__(self, interval: float = 0.25):
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self.last = 0  # the process tree's size at the last sample
+        self._cpu: dict[int, float] = {}  # pid → CPU seconds at its last sample (a process that ended keeps its last)
+        self._cpu_start = 0.0
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
     def size(proc: psutil.Process) -> int:
         return proc.memory_info().rss
 
+    @property
+    def cpu_s(self) -> float:
+        return sum(self._cpu.values()) - self._cpu_start
+
+    def _sample(self, me: psutil.Process) -> None:
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                self._cpu[proc.pid] = times.user + times.system
+                total += self.size(proc)
+            except psutil.Error:
+                pass
+        self.last = total
+        self.peak = max(self.peak, total)
+
     def _run(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += self.size(proc)
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
+            self._sample(me)
             self._stop.wait(self.interval)
+        self._sample(me)
+
+    def start(self) -> None:
+        me = psutil.Process()
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                self._cpu[proc.pid] = times.user + times.system
+            except psutil.Error:
+                pass
+        self._cpu_start = sum(self._cpu.values())
+        self._thread.start()
 
     def __enter__(self):
-        self._thread.start()
+        self.start()
         return self
 
     def __exit__(self, *exc):
@@ -96,11 +126,20 @@ class PeakRss:
 
 
 class PeakPss(PeakRss):
-    """Proportional set size summed over the process tree: shared pages counted once in total."""
+    """Proportional set size summed over the process tree: shared pages counted once in total.
+    Read from ``/proc/<pid>/smaps_rollup`` (one line per kind, not one per mapping as ``smaps``),
+    so sampling Chromium's processes four times a second costs the crawl little."""
 
     @staticmethod
     def size(proc: psutil.Process) -> int:
-        return proc.memory_full_info().pss
+        try:
+            with open(f"/proc/{proc.pid}/smaps_rollup", "rb") as rollup:
+                for line in rollup:
+                    if line.startswith(b"Pss:"):
+                        return int(line.split()[1]) * 1024
+        except OSError as error:
+            raise psutil.NoSuchProcess(proc.pid) from error
+        return 0
 
 
 def prepare(base_url: str, count: int, workdir: Path, checks: bool = True, name: str = ""):
@@ -118,16 +157,28 @@ def prepare(base_url: str, count: int, workdir: Path, checks: bool = True, name:
     return engine, settings
 
 
-def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, checks: bool = True, engine=None, memory=PeakRss) -> dict:
+def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, checks: bool = True, engine=None, memory=PeakRss,
+               checkpoint: int = 0, progress: int = 0) -> dict:
+    """One crawl; with ``checkpoint``, the tree's peak memory up to that many pages stored is kept
+    too; with ``progress``, the memory so far is printed every that many pages (a long run
+    stopped early still says something)."""
     if engine is None:
         engine, settings = prepare(base_url, count, workdir, checks)
     else:
         settings = get_settings()
     phases: dict[str, list[float]] = {}
+    stored = [0]
+    at_checkpoint: dict[str, float] = {}
 
     def on_result(result) -> None:
         for phase, ms in result.phases.items():
             phases.setdefault(phase, []).append(ms)
+        stored[0] += 1
+        if checkpoint and stored[0] == checkpoint:
+            at_checkpoint.update(peak_mb=rss.peak / 2**20, now_mb=rss.last / 2**20)
+        if progress and stored[0] % progress == 0:
+            print(f"  {stored[0]} pages: peak {rss.peak / 2**20:.0f} MiB, now {rss.last / 2**20:.0f} MiB, "
+                  f"{stored[0] / (time.perf_counter() - started) * 60:.1f} pages/min", flush=True)
 
     with memory() as rss:
         started = time.perf_counter()
@@ -147,6 +198,7 @@ def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, check
                                     .where(PageAudit.run_id == run.id, CriterionResult.status == "non_conforme")).all())
     return {"pages": run.pages_total, "failed": run.pages_failed, "seconds": elapsed, "engine": engine, "reused": reused,
             "ppm": run.pages_total / elapsed * 60, "peak_rss_mb": rss.peak / 2**20, "violations": violations,
+            "cpu_ms_per_page": rss.cpu_s / max(1, run.pages_total) * 1000, "checkpoint": at_checkpoint,
             "criteria": criteria, "phases": {k: statistics.mean(v) for k, v in phases.items()}}
 
 
@@ -175,11 +227,13 @@ async def plain_loop(urls: list[str], concurrency: int) -> dict:
                 criteria.update((url, number) for number, status in statuses.items() if status == audit.NON_CONFORME)
             await page.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+        with PeakRss() as sampler:
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            elapsed = time.perf_counter() - started
         await browser.close()
-    return {"pages": len(urls), "seconds": elapsed, "ppm": len(urls) / elapsed * 60, "criteria": criteria}
+    return {"pages": len(urls), "seconds": elapsed, "ppm": len(urls) / elapsed * 60, "criteria": criteria,
+            "cpu_ms_per_page": sampler.cpu_s / len(urls) * 1000}
 
 
 def versus_plain(args) -> None:
@@ -191,14 +245,17 @@ def versus_plain(args) -> None:
     with demo.serve(pages) as base_url, tempfile.TemporaryDirectory() as tmp:
         urls = [f"{base_url}/p/{i}" for i in range(args.pages)]
         plain = asyncio.run(plain_loop(urls, concurrency))
-        print(f"plain Playwright + axe loop (full axe): {plain['pages']} pages in {plain['seconds']:.1f} s = {plain['ppm']:.1f} pages/min")
+        print(f"plain Playwright + axe loop (full axe): {plain['pages']} pages in {plain['seconds']:.1f} s = {plain['ppm']:.1f} pages/min; "
+              f"CPU {plain['cpu_ms_per_page']:.0f} ms per page (process tree)")
         first = crawl_once(base_url, args.pages, concurrency, Path(tmp), memory=PeakPss)
         print(f"rgaa-tracker crawl, defaults (checks on): {first['pages']} pages in {first['seconds']:.1f} s = {first['ppm']:.1f} pages/min "
-              f"= {first['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {first['peak_rss_mb']:.0f} MiB; {first['failed']} failed")
+              f"= {first['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {first['peak_rss_mb']:.0f} MiB; {first['failed']} failed; "
+              f"CPU {first['cpu_ms_per_page']:.0f} ms per page")
         second = crawl_once(base_url, args.pages, concurrency, Path(tmp), engine=first["engine"], memory=PeakPss)
         print(f"second crawl, pages unchanged: {second['pages']} pages ({second['reused']} reused) in {second['seconds']:.1f} s = "
               f"{second['ppm']:.1f} pages/min = {second['ppm'] / first['ppm']:.2f}× the first crawl, "
-              f"{second['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {second['peak_rss_mb']:.0f} MiB")
+              f"{second['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {second['peak_rss_mb']:.0f} MiB; "
+              f"CPU {second['cpu_ms_per_page']:.0f} ms per page = {first['cpu_ms_per_page'] / second['cpu_ms_per_page']:.2f}× less than the first")
         found_by_axe = {c for c in plain["criteria"]}
         print(f"RGAA criteria non conformes (page, criterion): plain loop {len(found_by_axe)}, crawl {len(first['criteria'])}, "
               f"second crawl {len(second['criteria'])}; found by the plain loop and missed by the crawl: {len(found_by_axe - first['criteria'])}; "
@@ -240,7 +297,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--memory-pages", type=int, default=0, help="also crawl this many pages at the highest concurrency, for the RSS ratio")
+    parser.add_argument("--memory-pages", type=int, default=0,
+                        help="only crawl this many distinct pages at the highest concurrency: PSS of the process tree at --pages pages vs at the end")
     parser.add_argument("--checks-cost", type=int, default=0, metavar="ROUNDS",
                         help="only compare the crawl with and without our RGAA checks, alternating, ROUNDS times each")
     parser.add_argument("--versus-plain", action="store_true", help="issue #20: plain loop vs crawl vs second (incremental) crawl, one run")
@@ -250,6 +308,9 @@ def main() -> None:
         return
     if args.checks_cost:
         compare_checks(args)
+        return
+    if args.memory_pages:
+        memory_run(args)
         return
     total = max(args.pages, args.memory_pages)
     rng = random.Random(42)
@@ -266,12 +327,22 @@ def main() -> None:
             print(f"concurrency {concurrency}: {r['pages']} pages in {r['seconds']:.1f} s = {r['ppm']:.1f} pages/min "
                   f"({r['ppm'] / limit['limit_ppm']:.2f}× limit, {r['ppm'] / results[args.concurrency[0]]['ppm']:.2f}× first), "
                   f"peak RSS {r['peak_rss_mb']:.0f} MiB, {r['violations']} violations, {r['failed']} failed")
-        if args.memory_pages:
-            c = max(args.concurrency)
-            big = crawl_once(base_url, args.memory_pages, c, Path(tmp))
-            small = results[c]
-            print(f"memory: peak RSS {big['peak_rss_mb']:.0f} MiB at {big['pages']} pages vs {small['peak_rss_mb']:.0f} MiB at "
-                  f"{small['pages']} pages (ratio {big['peak_rss_mb'] / small['peak_rss_mb']:.2f}); {big['ppm']:.1f} pages/min")
+
+
+def memory_run(args) -> None:
+    """Issue #20: is memory flat over a long crawl? One crawl of ``--memory-pages`` distinct pages
+    with the defaults; PSS of the whole process tree (Python, the Playwright driver, every
+    Chromium process) at its peak over the first ``--pages`` pages, and over the whole crawl."""
+    concurrency = max(args.concurrency)
+    rng = random.Random(42)
+    pages = {f"/p/{i}": make_page(i, rng) for i in range(args.memory_pages)}
+    print(f"corpus: {args.memory_pages} distinct generated pages, concurrency {concurrency}, {os.cpu_count()} CPU(s)", flush=True)
+    with demo.serve(pages) as base_url, tempfile.TemporaryDirectory() as tmp:
+        run = crawl_once(base_url, args.memory_pages, concurrency, Path(tmp), memory=PeakPss, checkpoint=args.pages, progress=100)
+    small = run["checkpoint"]
+    print(f"memory: peak PSS {small['peak_mb']:.0f} MiB over the first {args.pages} pages (PSS {small['now_mb']:.0f} MiB then), "
+          f"{run['peak_rss_mb']:.0f} MiB over all {run['pages']} pages (ratio {run['peak_rss_mb'] / small['peak_mb']:.2f}); "
+          f"{run['ppm']:.1f} pages/min; {run['failed']} failed")
 
 
 def compare_checks(args) -> None:

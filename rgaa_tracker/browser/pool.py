@@ -1,5 +1,10 @@
 """One Chromium process shared by every tab in flight, relaunched when it dies or has served
 enough pages, and the browser contexts handed out from it.
+
+A crawl opens a fresh context (and with it a renderer process) per démarche; a reused page's
+visit costs little more than that opening. With ``prewarm`` the pool keeps one context with its
+blank page made ahead, while the tabs in flight wait on their pages, so a démarche starts on a
+context that is already there; contexts are closed off the tabs' path for the same reason.
 """
 
 from __future__ import annotations
@@ -7,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from playwright.async_api import Browser, BrowserContext, Playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
 from ..errors import RunAborted
@@ -24,8 +29,13 @@ class BrowserPool:
     closes, then the new one starts, so two browsers never add up at the memory peak.
     """
 
-    def __init__(self, playwright: Playwright, settings: Settings):
+    def __init__(self, playwright: Playwright, settings: Settings, *, prewarm: bool = False):
         self.playwright, self.settings = playwright, settings
+        self.prewarm = prewarm
+        # The next tab's context and blank page, made ahead; not counted in ``open`` until taken,
+        # so it never holds up a restart's drain (it dies with its browser and is then dropped).
+        self._spare: asyncio.Task | None = None
+        self._closing: set[asyncio.Task] = set()
         self.browser: Browser | None = None
         self.served = 0
         self.launches = 0
@@ -73,6 +83,9 @@ class BrowserPool:
                         await self._close(self.retiring)
                     self.retiring = None  # if still in use after the wait, it closes with the pool
                     await self._launch()
+        return await self._context(browser)
+
+    async def _context(self, browser: Browser) -> BrowserContext:
         context = await browser.new_context(
             viewport={"width": self.settings.browser.viewport_width, "height": self.settings.browser.viewport_height},
             user_agent=self.settings.browser.user_agent,
@@ -83,6 +96,76 @@ class BrowserPool:
         )
         await context.add_init_script(script("settle_probe"))
         return context
+
+    async def start(self) -> None:
+        """Launch the browser now, so a crawl fails fast when none can start; the first tab's
+        context is then made ahead (with ``prewarm``) instead of being opened and closed."""
+        async with self.lock:
+            if self.browser is None or not self.browser.is_connected():
+                await self._launch()
+        if self.prewarm:
+            self._start_spare()
+        else:
+            await self.release(await self.new_context())
+
+    async def open_tab(self) -> tuple[BrowserContext, Page]:
+        """A fresh context with its blank page: the spare one when it is still good (same
+        browser, no restart due), else one made now; then the next spare is started."""
+        context, page = await self._take_spare()
+        if context is None:
+            context = await self.new_context()
+            try:
+                page = await context.new_page()
+            except BaseException:
+                await self.release(context)
+                raise
+        if self.prewarm:
+            self._start_spare()
+        return context, page
+
+    def _start_spare(self) -> None:
+        if self._spare is None:
+            self._spare = asyncio.ensure_future(self._make_spare())
+
+    async def _make_spare(self) -> tuple[Browser, BrowserContext, Page] | None:
+        browser = self.browser
+        if browser is None or self.retiring is not None or not browser.is_connected():
+            return None
+        context = None
+        try:
+            context = await self._context(browser)
+            return browser, context, await context.new_page()
+        except PlaywrightError:  # the browser went away meanwhile: the next tab makes its own
+            if context is not None:
+                await _close_quietly(context)
+            return None
+
+    async def _take_spare(self) -> tuple[BrowserContext | None, Page | None]:
+        task, self._spare = self._spare, None
+        if task is None:
+            return None, None
+        try:
+            made = await task
+        except Exception:  # noqa: BLE001 — a spare that could not be made: the tab makes its own
+            made = None
+        if made is None:
+            return None, None
+        browser, context, page = made
+        async with self.lock:
+            good = (browser is self.browser and self.retiring is None and browser.is_connected() and not page.is_closed()
+                    and self.served < self.settings.crawl.restart_browser_after)
+            if good:
+                self.open[browser] += 1
+        if good:
+            return context, page
+        await _close_quietly(context)
+        return None, None
+
+    def release_soon(self, context: BrowserContext) -> None:
+        """``release`` off the caller's path: the next démarche does not wait for a close."""
+        task = asyncio.ensure_future(self.release(context))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def release(self, context: BrowserContext) -> None:
         browser = context.browser
@@ -105,8 +188,24 @@ class BrowserPool:
             pass
 
     async def close(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.cancel()
+            await asyncio.wait([spare], timeout=15)
+            made = spare.result() if spare.done() and not spare.cancelled() and spare.exception() is None else None
+            if made is not None:
+                await _close_quietly(made[1])
+        if self._closing:
+            await asyncio.wait(list(self._closing), timeout=15)
         async with self.lock:
             for browser in {*self.open, *(b for b in (self.browser, self.retiring) if b)}:
                 await self._close(browser)
             self.browser = self.retiring = None
             self.drained.set()
+
+
+async def _close_quietly(context: BrowserContext) -> None:
+    try:
+        await asyncio.wait_for(context.close(), 10)
+    except (PlaywrightError, asyncio.TimeoutError):
+        pass

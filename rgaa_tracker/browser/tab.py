@@ -14,12 +14,14 @@ Each page has a time budget: it ends with an audit or an error code, never hangs
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Response
@@ -41,8 +43,17 @@ NO_CONTENT = (204, 205)
 NAVIGATION_RETRIES = 2  # a page that keeps navigating is read again at most this many times
 MAX_DIALOG_NOTES = 5
 MAX_EVENT_NOTES = 20
-# (URL, fingerprint) → id of an earlier audit of that URL with that fingerprint, or None.
-Reusable = Callable[[str, str], Awaitable[int | None]]
+SETTLE_POLL_S = 0.05  # while the page is busy (DOM changes, fetch/XHR, short timers in flight)
+
+
+class Reusable(Protocol):
+    """Earlier audits a page may reuse (``crawl/reuse.py``)."""
+
+    async def __call__(self, url: str, fingerprint: str) -> int | None:
+        """The id of an earlier audit of ``url`` with this fingerprint, or None."""
+
+    async def has(self, url: str) -> bool:
+        """Whether ``url`` has any earlier audit that could be reused (a full audit is unlikely)."""
 
 
 @dataclass
@@ -141,6 +152,8 @@ class Tab:
         self.page: Page | None = None
         self.cdp: CDPSession | None = None
         self.main_frame: str | None = None
+        # Our session's registration of axe in our world at each new document (``_preload_axe``).
+        self.axe_preload: str | None = None
         self.used = 0
         self.generation = -1
         self.crashed = False
@@ -157,12 +170,11 @@ class Tab:
     async def _open(self) -> Page:
         await self.close()
         self.generation = self.pool.generation
-        self.context = await self.pool.new_context()
+        self.page = None
+        self.context, page = await self.pool.open_tab()
         self.generation = self.pool.generation
         self.context.set_default_timeout(self.settings.crawl.navigation_timeout_s * 1000)
         self.context.on("page", self._on_popup)
-        self.page = None
-        page = await self.context.new_page()
         page.on("dialog", self._on_dialog)
         page.on("crash", lambda _page: setattr(self, "crashed", True))
         page.on("response", self._on_response)
@@ -171,6 +183,7 @@ class Tab:
             page.on("requestfinished", self.resources.finished)
             page.on("requestfailed", self.resources.failed)
         self.cdp = await self.context.new_cdp_session(page)
+        self.axe_preload = None
         self.main_frame = await world.main_frame_id(self.cdp)
         # Document requests are held, so a settled page cannot navigate away mid-audit; every
         # request is, unless every address class is allowed, so none reaches internal space.
@@ -183,7 +196,7 @@ class Tab:
     async def close(self) -> None:
         if self.context is not None:
             context, self.context, self.page, self.cdp = self.context, None, None, None
-            await self.pool.release(context)
+            self.pool.release_soon(context)
 
     def _needs_fresh_page(self) -> bool:
         stale = self.generation != self.pool.generation  # the browser is being restarted
@@ -312,6 +325,7 @@ class Tab:
         page = self.page
         started = time.perf_counter()
         clock = _Clock(result.phases)
+        await self._preload_axe(url)
         try:
             response = await page.goto(url, wait_until="domcontentloaded", timeout=crawl.navigation_timeout_s * 1000)
         except PlaywrightError as error:
@@ -383,7 +397,7 @@ class Tab:
         """A ``<meta http-equiv="refresh">`` of at most a second is a redirect: let it happen
         before the page is frozen, then settle on the page it leads to."""
         try:
-            context_id = await world.create(self.cdp)
+            context_id = await world.create(self.cdp, self.main_frame)
             delay = await world.evaluate(self.cdp, script("quick_refresh"), context_id=context_id, timeout_s=2)
         except (world.NavigatedAway, world.PageScriptError, asyncio.TimeoutError, PlaywrightError):
             delay = None
@@ -404,20 +418,27 @@ class Tab:
         """
         crawl = self.settings.crawl
         deadline = time.monotonic() + crawl.settle_timeout_s
-        probe = f"typeof window.__rgaaTrackerSettle !== 'function' || window.__rgaaTrackerSettle({int(crawl.quiet_ms)}) === true"
+        quiet = int(crawl.quiet_ms)
+        probe = f"typeof window.__rgaaTrackerSettle !== 'function' || window.__rgaaTrackerSettle({quiet})"
         while time.monotonic() < deadline:
+            wait = SETTLE_POLL_S
             try:
-                if await world.evaluate(self.cdp, probe, context_id=None, timeout_s=max(0.5, deadline - time.monotonic())) is True:
+                answer = await world.evaluate(self.cdp, probe, context_id=None, timeout_s=max(0.5, deadline - time.monotonic()))
+                if answer is True:
                     return
+                # Quiet, but not for long enough yet: the probe says how long is left, so the
+                # page is asked again once then rather than every poll (each one a round trip).
+                if isinstance(answer, (int, float)) and not isinstance(answer, bool) and 0 < answer <= quiet:
+                    wait = max(answer / 1000, 0.01)
             except (world.NavigatedAway, world.PageScriptError, asyncio.TimeoutError):
                 pass  # mid-navigation, or a page that broke its window: keep waiting, bounded
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
 
     async def _read(self, result: PageResult) -> None:
-        """Size check, axe, then the page facts, all in a fresh isolated world."""
+        """Size check, axe, then the page facts, all in our isolated world of the document."""
         crawl = self.settings.crawl
         clock = _Clock(result.phases)
-        context_id = await world.create(self.cdp)
+        context_id = await world.create(self.cdp, self.main_frame)
         size = parse_page_facts(await world.call(self.cdp, script("size"), context_id=context_id, timeout_s=crawl.axe_timeout_s))
         if not size.is_html:
             result.fail("not_html", f"la réponse n'est pas une page HTML (type « {size.content_type[:100]} »)")
@@ -436,7 +457,8 @@ class Tab:
                 result.reused_from, result.facts, result.title = same, facts, facts.title
                 self._remember_title(result)
                 return
-        await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        if not await self._axe_present(context_id):
+            await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
         clock.lap("injection")
         axe = await world.call(self.cdp, script("axe_run"), axe_options(self.settings), context_id=context_id, timeout_s=crawl.axe_timeout_s)
         if not isinstance(axe, dict):
@@ -452,6 +474,33 @@ class Tab:
         result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
         await shots.attach(self.page, self.cdp, result, self.settings)
         self._remember_title(result)
+
+    async def _preload_axe(self, url: str) -> None:
+        """Have Chromium evaluate axe in our isolated world as each document of the tab is
+        created, rather than sending and evaluating its half megabyte after the page settled:
+        it is registered once per tab and evaluated while the document loads. Only while the
+        next page is expected to be audited in full; a page with an audit to reuse would pay
+        for axe for nothing. The page's own scripts never see it: ``Page.createIsolatedWorld``
+        of the same world name gives back that world (``world.create``)."""
+        wanted = self.reusable is None or not await self.reusable.has(url)
+        if wanted == (self.axe_preload is not None):
+            return
+        if wanted:
+            await self.cdp.send("Page.enable")  # scripts registered on a session run only where it is enabled
+            added = await self.cdp.send("Page.addScriptToEvaluateOnNewDocument",
+                                        {"source": _preload_source(self.axe_source), "worldName": world.WORLD_NAME})
+            self.axe_preload = added["identifier"]
+        else:
+            await self.cdp.send("Page.removeScriptToEvaluateOnNewDocument", {"identifier": self.axe_preload})
+            self.axe_preload = None
+
+    async def _axe_present(self, context_id: int) -> bool:
+        """Whether our world already holds this axe build (preloaded with the document)."""
+        if self.axe_preload is None:
+            return False
+        version = await world.evaluate(self.cdp, f"globalThis.{AXE_MARK} || null", context_id=context_id,
+                                       timeout_s=self.settings.crawl.axe_timeout_s)
+        return version == _axe_digest(self.axe_source)
 
     def _remember_title(self, result: PageResult) -> None:
         self.titles[result.url] = result.title
@@ -493,6 +542,22 @@ class Tab:
             return (await asyncio.wait_for(self.document.body(), 5))[:65536] if self.document is not None else None
         except (PlaywrightError, asyncio.TimeoutError):
             return None
+
+
+AXE_MARK = "__rgaaTrackerAxe"
+
+
+@cache
+def _axe_digest(axe_source: str) -> str:
+    return hashlib.sha256(axe_source.encode()).hexdigest()
+
+
+@cache
+def _preload_source(axe_source: str) -> str:
+    """axe for our world of the top document only: the script is registered for every frame,
+    and a frame's copy would cost its parse for nothing (frames are not audited). The mark,
+    set once axe evaluated without error, names the build for ``_axe_present``."""
+    return (f"if (window === window.top) {{\n{axe_source}\n;globalThis.{AXE_MARK} = {json.dumps(_axe_digest(axe_source))};\n}}")
 
 
 class _Clock:

@@ -34,10 +34,15 @@ async def main_frame_id(cdp: CDPSession) -> str:
     return tree["frameTree"]["frame"]["id"]
 
 
-async def create(cdp: CDPSession) -> int:
-    """A fresh isolated world in the current document of the main frame; its context id."""
+async def create(cdp: CDPSession, frame_id: str | None = None) -> int:
+    """Our isolated world in the current document of the main frame; its context id.
+
+    Chromium keeps one world per name and document: a second call (or axe preloaded under this
+    name with the document, ``tab.py``) gives back the same world, with what ran in it before.
+    ``frame_id``, when the caller knows it, saves asking for the frame tree (it is stable for
+    the life of the tab)."""
     try:
-        created = await cdp.send("Page.createIsolatedWorld", {"frameId": await main_frame_id(cdp), "worldName": WORLD_NAME})
+        created = await cdp.send("Page.createIsolatedWorld", {"frameId": frame_id or await main_frame_id(cdp), "worldName": WORLD_NAME})
     except PlaywrightError as error:
         raise _translate(error) from error
     return int(created["executionContextId"])

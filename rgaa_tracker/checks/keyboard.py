@@ -84,11 +84,14 @@ async def focus_visible(probe: Probe) -> dict:
     labels) or, failing that, when its rendering plus a margin of ``MARGIN_PX`` differs in a
     screenshot. ``non_conforme`` only when nothing changes at all, pixels included, and the
     element draws no outline or shadow of its own; otherwise ``a_verifier`` for what could
-    not be compared (off screen, a text field's blinking caret, screenshots used up)."""
+    not be compared (off screen, a text field's blinking caret, screenshots used up).
+    A page where nothing can take the focus (``start`` in the script says so) is not applicable
+    without a key pressed: the check's cost is for pages that have what it tests."""
+    if not await probe.call("focus_visible", "start"):
+        return {"applicable": False, "findings": []}  # nothing to tab to: no key pressed, no screenshot
     deadline = _budget(probe)
     findings: list[dict] = []
     reached, pairs = 0, 0
-    await probe.call("focus_visible", "start")
     try:
         for _ in range(probe.settings.checks.focus_max_elements):
             if time.monotonic() > deadline:

@@ -172,8 +172,8 @@ async def crawl_pages(
                                  audited=audited, stopped=stopped, reusable=reusable)
 
     async with async_playwright() as playwright:
-        pool = BrowserPool(playwright, settings)
-        await pool.release(await pool.new_context())  # fail fast when no browser can start
+        pool = BrowserPool(playwright, settings, prewarm=True)
+        await pool.start()  # fail fast when no browser can start
         try:
             await asyncio.gather(*(worker(pool) for _ in range(max(1, concurrency))))
         finally:

@@ -23,15 +23,22 @@ from ..models import PageAudit
 from .store import fit_url
 
 
-def reusable_audit(session: Session, url: str, fingerprint: str, run_id: int | None = None) -> int | None:
-    """The id of the URL's last successful audit (full or itself reused) with this fingerprint."""
+def _candidates(url: str, run_id: int | None):
+    """Successful audits of the URL (full, or themselves reused), newest first."""
     query = (select(PageAudit.id)
-             .where(PageAudit.url == fit_url(url), PageAudit.fingerprint == fingerprint, PageAudit.error_code.is_(None),
+             .where(PageAudit.url == fit_url(url), PageAudit.fingerprint.is_not(None), PageAudit.error_code.is_(None),
                     PageAudit.evidence_path.is_not(None))
              .order_by(PageAudit.id.desc()).limit(1))
-    if run_id is not None:
-        query = query.where(PageAudit.run_id == run_id)
-    return session.exec(query).first()
+    return query if run_id is None else query.where(PageAudit.run_id == run_id)
+
+
+def reusable_audit(session: Session, url: str, fingerprint: str, run_id: int | None = None) -> int | None:
+    """The id of the URL's last successful audit with this fingerprint."""
+    return session.exec(_candidates(url, run_id).where(PageAudit.fingerprint == fingerprint)).first()
+
+
+def has_reusable_audit(session: Session, url: str, run_id: int | None = None) -> bool:
+    return session.exec(_candidates(url, run_id)).first() is not None
 
 
 class StoredAudits:
@@ -41,8 +48,12 @@ class StoredAudits:
         self.engine, self.only_run = engine, only_run
 
     async def __call__(self, url: str, fingerprint: str) -> int | None:
-        return await asyncio.to_thread(self._lookup, url, fingerprint)
+        return await asyncio.to_thread(self._read, reusable_audit, url, fingerprint)
 
-    def _lookup(self, url: str, fingerprint: str) -> int | None:
+    async def has(self, url: str) -> bool:
+        """Before the page loads: whether axe is worth preloading (``Tab._preload_axe``)."""
+        return await asyncio.to_thread(self._read, has_reusable_audit, url)
+
+    def _read(self, query, *args):
         with Session(self.engine) as session:
-            return reusable_audit(session, url, fingerprint, self.only_run)
+            return query(session, *args, run_id=self.only_run)

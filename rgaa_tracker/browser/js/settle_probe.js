@@ -49,7 +49,12 @@
     return apply(send0, this, args);
   };
   defineProperty(window, '__rgaaTrackerSettle', {
-    value: (quiet) => state.inflight <= 0 && apply(sizeOf, timers, []) === 0 && now() - state.last >= quiet,
+    // true once quiet for `quiet` ms; while quiet for less, the ms still to wait; else false.
+    value: (quiet) => {
+      if (state.inflight > 0 || apply(sizeOf, timers, []) !== 0) return false;
+      const idle = now() - state.last;
+      return idle >= quiet ? true : quiet - idle;
+    },
     writable: false, configurable: false, enumerable: false,
   });
 })();

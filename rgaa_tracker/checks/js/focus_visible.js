@@ -1,7 +1,9 @@
 // 10.7.1: is the focus visible? Called step by step (`op`) by checks/keyboard.py, which presses
 // Tab for real in between and compares screenshots; the focused element is kept in this
 // isolated world's globals from one step to the next.
-//  - start: remember the scroll, restart sequential focus navigation at the top;
+//  - start: false, changing nothing, when nothing in the page may take the focus at all (the
+//    check's cheap precondition: no key is pressed in a page where Tab can reach nothing); else
+//    remember the scroll, restart sequential focus navigation at the top;
 //  - inspect: the element Tab just focused, its rendering styles (and those of its pseudo-
 //    elements, ancestors, neighbours and labels) with and without focus; left blurred;
 //  - refocus / blur: the same element focused again (for the screenshot) and blurred;
@@ -63,7 +65,24 @@
   };
   const shadowed = (el) => getComputedStyle(el).boxShadow !== 'none';
 
+  const focusable = () => {
+    // Generous on purpose: anything that might take the focus sends the page through the
+    // keyboard check; only a page with none of it is left out.
+    const CANDIDATES = 'a[href], area[href], button, input:not([type=hidden]), select, textarea, iframe, frame, object, embed, '
+      + 'summary, audio[controls], video[controls], [tabindex], [contenteditable]:not([contenteditable=false i]), [draggable=true]';
+    if (document.querySelector(CANDIDATES)) return true;
+    for (const el of document.getElementsByTagName('*')) {
+      // A shadow root (a closed one cannot be looked into) or a custom element may hold focusable content.
+      if (el.shadowRoot || el.localName.includes('-')) return true;
+      // A box that scrolls takes the focus itself when nothing in it can (Chromium).
+      if (el !== document.documentElement && el !== document.body
+          && ((el.clientHeight > 0 && el.scrollHeight > el.clientHeight + 1) || (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1))) return true;
+    }
+    return false;
+  };
+
   if (op === 'start') {
+    if (!focusable()) return false;
     state.seen = new Set();
     state.el = null;
     state.x = scrollX;

@@ -1,0 +1,160 @@
+"""Leaner full audits (issue #20) in real Chromium against pages served on 127.0.0.1: axe
+preloaded in our isolated world with each document, the keyboard check only where something can
+take the focus, and the context made ahead for the next démarche still a fresh one.
+
+One served site, one browser and one asyncio run for the module; the tests assert on what the
+run observed, never on times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import async_playwright
+
+from rgaa_tracker.browser import BrowserPool, Tab, world
+from rgaa_tracker.browser.tab import AXE_MARK, _axe_digest
+from rgaa_tracker.rgaa import axe_script
+from rgaa_tracker.settings import get_settings
+
+from .conftest import serve_directory
+
+pytestmark = pytest.mark.timeout(300)
+
+# Counts the keys the page receives, in the page's own world, into an attribute we read back.
+KEYS = ("<script>let keys = 0; addEventListener('keydown', () => { document.documentElement.dataset.keys = ++keys; }, true);"
+        "</script>")
+PAGES = {
+    "nothing.html": f"<!DOCTYPE html><html lang='fr'><head><title>Rien à atteindre</title>{KEYS}</head>"
+                    "<body><main><h1>Information</h1><p>Un texte sans lien ni champ.</p></main></body></html>",
+    "link.html": f"<!DOCTYPE html><html lang='fr'><head><title>Un lien</title>{KEYS}</head>"
+                 "<body><main><h1>Information</h1><p><a href='#suite'>La suite</a></p></main></body></html>",
+    "scroller.html": f"<!DOCTYPE html><html lang='fr'><head><title>Une zone qui défile</title>{KEYS}</head>"
+                     "<body><main><h1>Conditions</h1><div class='zone'>" + "<p>Article du règlement.</p>" * 40
+                     + "</div></main></body></html>",
+    # The page looks for axe in its own world and plants a fake one that finds nothing.
+    "tamper.html": "<!DOCTYPE html><html lang='fr'><head><title>Page hostile</title><script>"
+                   "document.documentElement.dataset.axeSeen = typeof window.axe;"
+                   "window.axe = {run: () => Promise.resolve({violations: [], incomplete: [], passes: [], inapplicable: []})};"
+                   "</script></head><body><main><h1>Accueil</h1><img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='>"
+                   "</main></body></html>",
+    "store.html": "<!DOCTYPE html><html lang='fr'><head><title>Dépôt</title><script>"
+                  "localStorage.setItem('vu', 'oui'); document.cookie = 'vu=oui; path=/';</script></head>"
+                  "<body><main><h1>Dépôt</h1></main></body></html>",
+    "read.html": "<!DOCTYPE html><html lang='fr'><head><title>Lecture</title><script>"
+                 "document.documentElement.dataset.seen = (localStorage.getItem('vu') || '-') + '|' + (document.cookie || '-');"
+                 "</script></head><body><main><h1>Lecture</h1></main></body></html>",
+}
+STYLE = ".zone { height: 8em; overflow: auto; }"
+
+
+class EarlierAuditOf:
+    """Earlier audits as the tab asks for them (``crawl/reuse.py``), held in memory: one URL has
+    an audit, under another fingerprint than any page will have."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    async def __call__(self, url: str, fingerprint: str) -> int | None:
+        return None
+
+    async def has(self, url: str) -> bool:
+        return url == self.url
+
+
+@pytest.fixture(scope="module")
+def observed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lean")
+    for name, html in PAGES.items():
+        (root / name).write_text(html.replace("</head>", f"<style>{STYLE}</style></head>", 1), encoding="utf-8")
+    server = serve_directory(root)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    get_settings.cache_clear()
+    settings = get_settings()
+
+    async def attribute(tab: Tab, name: str):
+        return await tab.page.evaluate(f"document.documentElement.dataset.{name} ?? null")
+
+    async def run() -> dict:
+        seen: dict = {}
+        async with async_playwright() as playwright:
+            pool = BrowserPool(playwright, settings, prewarm=True)
+            await pool.start()
+            try:
+                tab = Tab(pool)
+                for name in ("nothing", "link", "scroller"):
+                    result = await tab.audit(f"{base}/{name}.html")
+                    focus = next(check for check in result.checks if check.check.id == "focus_visible")
+                    seen[name] = {"ok": result.ok, "applicable": focus.applicable, "error": focus.error,
+                                  "keys": await attribute(tab, "keys")}
+                result = await tab.audit(f"{base}/tamper.html")
+                context_id = await world.create(tab.cdp, tab.main_frame)
+                seen["tamper"] = {
+                    "ok": result.ok, "violations": {rule["id"] for rule in result.axe["violations"]},
+                    "page_saw": await attribute(tab, "axeSeen"), "preloaded": tab.axe_preload is not None,
+                    "world_mark": await world.evaluate(tab.cdp, f"globalThis.{AXE_MARK} || null", context_id=context_id, timeout_s=10),
+                }
+                await tab.close()
+                # A page with an audit to reuse gets no preloaded axe; its fingerprint differs here, so
+                # it is audited in full all the same, axe sent after it settled.
+                url = f"{base}/tamper.html"
+                other = Tab(pool, reusable=EarlierAuditOf(url))
+                result = await other.audit(url)
+                seen["not_preloaded"] = {"ok": result.ok, "preloaded": other.axe_preload is not None,
+                                         "violations": {rule["id"] for rule in result.axe["violations"]}}
+                await other.audit(f"{base}/store.html")
+                seen["same_demarche"] = (await other.audit(f"{base}/read.html")).ok and await attribute(other, "seen")
+                await other.close()
+                spare_ready = pool._spare is not None
+                fresh = Tab(pool)  # the next démarche: on the context made ahead
+                result = await fresh.audit(f"{base}/read.html")
+                seen["next_demarche"] = result.ok and await attribute(fresh, "seen")
+                seen["spare_ready"] = spare_ready
+                seen["contexts_distinct"] = fresh.context is not other.context
+                await fresh.close()
+            finally:
+                await pool.close()
+        return seen
+
+    try:
+        yield asyncio.run(run())
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_keyboard_check_skipped_where_nothing_can_take_the_focus(observed):
+    nothing = observed["nothing"]
+    assert nothing["ok"] and nothing["error"] is None
+    assert nothing["applicable"] is False
+    assert nothing["keys"] is None  # not one key pressed in the page
+
+
+def test_keyboard_check_runs_where_something_can_take_the_focus(observed):
+    # The counter works (a key reached the page), and a box that scrolls counts as focusable.
+    for name in ("link", "scroller"):
+        page = observed[name]
+        assert page["ok"] and page["error"] is None, name
+        assert page["applicable"] is True, name
+        assert int(page["keys"] or 0) > 0, name
+
+
+def test_preloaded_axe_is_out_of_the_pages_reach(observed):
+    tamper = observed["tamper"]
+    assert tamper["ok"] and tamper["preloaded"]
+    assert tamper["world_mark"] == _axe_digest(axe_script())  # axe came with the document
+    assert tamper["page_saw"] == "undefined"  # the page's own scripts never see our axe
+    assert "image-alt" in tamper["violations"]  # and its fake axe changed nothing
+
+
+def test_page_with_an_audit_to_reuse_gets_axe_after_settling_with_the_same_findings(observed):
+    page = observed["not_preloaded"]
+    assert page["ok"] and page["preloaded"] is False
+    assert page["violations"] == observed["tamper"]["violations"]
+
+
+def test_context_made_ahead_is_a_fresh_one_for_the_next_demarche(observed):
+    assert observed["same_demarche"] == "oui|vu=oui"  # within a démarche, the page's storage stays
+    assert observed["spare_ready"] and observed["contexts_distinct"]
+    assert observed["next_demarche"] == "-|-"  # the next démarche starts with nothing of it
