@@ -146,8 +146,9 @@ def test_fresh_database_says_what_to_do_next(engine, browser, settings):  # noqa
         session.commit()
     with running_server() as base:
         page = sign_in(browser, base, "admin@dinum.example")
-        alert = page.locator(".fr-alert").first.inner_text()
-        assert "Aucune démarche suivie" in alert and "rgaa-tracker demarches import" in alert
+        alert = page.locator(".fr-alert").first
+        assert "Aucune démarche suivie" in alert.inner_text()
+        assert alert.get_by_role("link", name="importez la liste des démarches").get_attribute("href") == "/admin/demarches"
         assert "0,0 % (0 sur 0)" not in page.locator("main").inner_text()
         page.goto(f"{base}/rapports")
         assert "rgaa-tracker report workshop" in page.locator("main").inner_text()
