@@ -14,14 +14,12 @@ Each page has a time budget: it ends with an audit or an error code, never hangs
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Protocol
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Response
@@ -44,16 +42,9 @@ NAVIGATION_RETRIES = 2  # a page that keeps navigating is read again at most thi
 MAX_DIALOG_NOTES = 5
 MAX_EVENT_NOTES = 20
 SETTLE_POLL_S = 0.05  # while the page is busy (DOM changes, fetch/XHR, short timers in flight)
-
-
-class Reusable(Protocol):
-    """Earlier audits a page may reuse (``crawl/reuse.py``)."""
-
-    async def __call__(self, url: str, fingerprint: str) -> int | None:
-        """The id of an earlier audit of ``url`` with this fingerprint, or None."""
-
-    async def has(self, url: str) -> bool:
-        """Whether ``url`` has any earlier audit that could be reused (a full audit is unlikely)."""
+# (URL, fingerprint) → id of an earlier audit of that URL with that fingerprint, or None
+# (``crawl/reuse.py``).
+Reusable = Callable[[str, str], Awaitable[int | None]]
 
 
 @dataclass
@@ -152,8 +143,6 @@ class Tab:
         self.page: Page | None = None
         self.cdp: CDPSession | None = None
         self.main_frame: str | None = None
-        # Our session's registration of axe in our world at each new document (``_preload_axe``).
-        self.axe_preload: str | None = None
         self.used = 0
         self.generation = -1
         self.crashed = False
@@ -183,7 +172,6 @@ class Tab:
             page.on("requestfinished", self.resources.finished)
             page.on("requestfailed", self.resources.failed)
         self.cdp = await self.context.new_cdp_session(page)
-        self.axe_preload = None
         self.main_frame = await world.main_frame_id(self.cdp)
         # Document requests are held, so a settled page cannot navigate away mid-audit; every
         # request is, unless every address class is allowed, so none reaches internal space.
@@ -325,7 +313,6 @@ class Tab:
         page = self.page
         started = time.perf_counter()
         clock = _Clock(result.phases)
-        await self._preload_axe(url)
         try:
             response = await page.goto(url, wait_until="domcontentloaded", timeout=crawl.navigation_timeout_s * 1000)
         except PlaywrightError as error:
@@ -457,8 +444,7 @@ class Tab:
                 result.reused_from, result.facts, result.title = same, facts, facts.title
                 self._remember_title(result)
                 return
-        if not await self._axe_present(context_id):
-            await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
         clock.lap("injection")
         axe = await world.call(self.cdp, script("axe_run"), axe_options(self.settings), context_id=context_id, timeout_s=crawl.axe_timeout_s)
         if not isinstance(axe, dict):
@@ -474,33 +460,6 @@ class Tab:
         result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
         await shots.attach(self.page, self.cdp, result, self.settings)
         self._remember_title(result)
-
-    async def _preload_axe(self, url: str) -> None:
-        """Have Chromium evaluate axe in our isolated world as each document of the tab is
-        created, rather than sending and evaluating its half megabyte after the page settled:
-        it is registered once per tab and evaluated while the document loads. Only while the
-        next page is expected to be audited in full; a page with an audit to reuse would pay
-        for axe for nothing. The page's own scripts never see it: ``Page.createIsolatedWorld``
-        of the same world name gives back that world (``world.create``)."""
-        wanted = self.reusable is None or not await self.reusable.has(url)
-        if wanted == (self.axe_preload is not None):
-            return
-        if wanted:
-            await self.cdp.send("Page.enable")  # scripts registered on a session run only where it is enabled
-            added = await self.cdp.send("Page.addScriptToEvaluateOnNewDocument",
-                                        {"source": _preload_source(self.axe_source), "worldName": world.WORLD_NAME})
-            self.axe_preload = added["identifier"]
-        else:
-            await self.cdp.send("Page.removeScriptToEvaluateOnNewDocument", {"identifier": self.axe_preload})
-            self.axe_preload = None
-
-    async def _axe_present(self, context_id: int) -> bool:
-        """Whether our world already holds this axe build (preloaded with the document)."""
-        if self.axe_preload is None:
-            return False
-        version = await world.evaluate(self.cdp, f"globalThis.{AXE_MARK} || null", context_id=context_id,
-                                       timeout_s=self.settings.crawl.axe_timeout_s)
-        return version == _axe_digest(self.axe_source)
 
     def _remember_title(self, result: PageResult) -> None:
         self.titles[result.url] = result.title
@@ -542,22 +501,6 @@ class Tab:
             return (await asyncio.wait_for(self.document.body(), 5))[:65536] if self.document is not None else None
         except (PlaywrightError, asyncio.TimeoutError):
             return None
-
-
-AXE_MARK = "__rgaaTrackerAxe"
-
-
-@cache
-def _axe_digest(axe_source: str) -> str:
-    return hashlib.sha256(axe_source.encode()).hexdigest()
-
-
-@cache
-def _preload_source(axe_source: str) -> str:
-    """axe for our world of the top document only: the script is registered for every frame,
-    and a frame's copy would cost its parse for nothing (frames are not audited). The mark,
-    set once axe evaluated without error, names the build for ``_axe_present``."""
-    return (f"if (window === window.top) {{\n{axe_source}\n;globalThis.{AXE_MARK} = {json.dumps(_axe_digest(axe_source))};\n}}")
 
 
 class _Clock:

@@ -37,8 +37,8 @@ async def main_frame_id(cdp: CDPSession) -> str:
 async def create(cdp: CDPSession, frame_id: str | None = None) -> int:
     """Our isolated world in the current document of the main frame; its context id.
 
-    Chromium keeps one world per name and document: a second call (or axe preloaded under this
-    name with the document, ``tab.py``) gives back the same world, with what ran in it before.
+    Chromium keeps one world per name and document: a second call gives back the same world,
+    with what ran in it before.
     ``frame_id``, when the caller knows it, saves asking for the frame tree (it is stable for
     the life of the tab)."""
     try:

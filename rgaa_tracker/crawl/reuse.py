@@ -37,10 +37,6 @@ def reusable_audit(session: Session, url: str, fingerprint: str, run_id: int | N
     return session.exec(_candidates(url, run_id).where(PageAudit.fingerprint == fingerprint)).first()
 
 
-def has_reusable_audit(session: Session, url: str, run_id: int | None = None) -> bool:
-    return session.exec(_candidates(url, run_id)).first() is not None
-
-
 class StoredAudits:
     """The lookup a tab awaits for each fingerprinted page; reads in a thread, never on the loop."""
 
@@ -48,12 +44,8 @@ class StoredAudits:
         self.engine, self.only_run = engine, only_run
 
     async def __call__(self, url: str, fingerprint: str) -> int | None:
-        return await asyncio.to_thread(self._read, reusable_audit, url, fingerprint)
+        return await asyncio.to_thread(self._lookup, url, fingerprint)
 
-    async def has(self, url: str) -> bool:
-        """Before the page loads: whether axe is worth preloading (``Tab._preload_axe``)."""
-        return await asyncio.to_thread(self._read, has_reusable_audit, url)
-
-    def _read(self, query, *args):
+    def _lookup(self, url: str, fingerprint: str) -> int | None:
         with Session(self.engine) as session:
-            return query(session, *args, run_id=self.only_run)
+            return reusable_audit(session, url, fingerprint, self.only_run)
