@@ -29,7 +29,7 @@ from rgaa_tracker.user import add_user
 
 from .conftest import audit_urls, serve_directory
 from .factories import add_declaration, add_demarches, write_csv
-from .test_web import PASSWORD, running_server
+from .test_web import PASSWORD, running_server, sign_in
 from .test_web_dsfr import audit
 
 pytestmark = pytest.mark.timeout(300)
@@ -110,12 +110,7 @@ def signed_in(world, email: str, width: int = 1280):
     tabs = world.setdefault("tabs", {})
     if (email, width) in tabs:
         return tabs[email, width]
-    page = tabs[email, width] = world["browser"].new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{world['url']}/connexion")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{world['url']}/")
+    page = tabs[email, width] = sign_in(world["browser"], world["url"], email, width=width)
     return page
 
 

@@ -63,22 +63,33 @@ def running_server():
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def browser():
+@contextmanager
+def chromium_for_tests():
+    """Debian's Chromium, found as the settings say, closed on the way out."""
     settings = get_settings()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=find_executable(settings, playwright.chromium.executable_path),
                                               args=settings.browser.args)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def browser():
+    with chromium_for_tests() as launched:
         yield launched
-        launched.close()
 
 
-def sign_in(browser, base, email):
-    page = browser.new_context(accept_downloads=True).new_page()
+def sign_in(browser, base, email, password: str = PASSWORD, width: int = 1280):
+    """A new context signed in through the real form; it lands on the dashboard."""
+    page = browser.new_context(accept_downloads=True, viewport={"width": width, "height": 900}).new_page()
     page.goto(f"{base}/connexion")
     page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_label("Mot de passe").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{base}/")
     return page
 
@@ -160,6 +171,7 @@ PAGES = ["/", "/ministeres/MEF", "/demarches/impots", "/demarches/piege", "/cale
          "/page-qui-n-existe-pas", "/demarches/demarche-inconnue", "/preuves/pas-un-nombre"]  # error pages: 404, 404, 422
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the same pages on any database
 def test_every_page_passes_our_own_axe_audit(server, browser):
     base = server["url"]
     axe, options = Axe(axe_script()), axe_options(get_settings())

@@ -12,20 +12,18 @@ import json
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 from sqlmodel import Session, select
 
 from rgaa_tracker import db, remediation
-from rgaa_tracker.browser import axe_options, find_executable
+from rgaa_tracker.browser import axe_options
 from rgaa_tracker.models import CalendarVersion, Declaration, Demarche, User
-from rgaa_tracker.report import date_long
 from rgaa_tracker.rgaa import axe_script
 from rgaa_tracker.settings import get_settings
 from rgaa_tracker.user import add_user
 
 from .conftest import DATABASES, POSTGRES_URL, reset_postgres
 from .factories import write_csv, write_ods, write_xlsx
-from .test_web import PASSWORD, running_server
+from .test_web import PASSWORD, chromium_for_tests, running_server, sign_in
 from .test_web_dsfr import audit
 
 ADMIN = "admin@dinum.example"
@@ -64,22 +62,12 @@ def app(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def chromium():
     """One Chromium for the module; each test opens its own contexts in it."""
-    settings = get_settings()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=find_executable(settings, playwright.chromium.executable_path),
-                                              args=settings.browser.args)
+    with chromium_for_tests() as launched:
         yield launched
-        launched.close()
 
 
 def log_in(chromium, base: str, email: str, password: str = PASSWORD, width: int = 1280):
-    page = chromium.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{base}/connexion")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    submit(page, "Se connecter")
-    page.wait_for_url(f"{base}/")
-    return page
+    return sign_in(chromium, base, email, password, width)
 
 
 def submit(page, button: str) -> None:

@@ -31,6 +31,7 @@ from rgaa_tracker.web import create_app
 from .conftest import serve_directory
 from .factories import add_crawl, add_declaration, add_demarches
 from .test_web import browser  # noqa: F401  (the browser fixture)
+from .test_web import sign_in as browser_sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "un-mot-de-passe-solide"
@@ -230,16 +231,6 @@ def test_idle_and_absolute_timeouts_end_a_session(server, engine):
 
 
 
-def browser_sign_in(browser, base: str, email: str = LEAD):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/connexion")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{base}/")
-    return page
-
-
 ATTACK = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Page piégée</title></head><body>
 <script>
 const form = new FormData();
@@ -257,7 +248,7 @@ def test_cookie_api_writes_need_the_csrf_token_and_bearer_calls_do_not(server, e
     (tmp_path / "piege" / "index.html").write_text(ATTACK, encoding="utf-8")
     evil = serve_directory(tmp_path / "piege")
     try:
-        page = browser_sign_in(browser, base)
+        page = browser_sign_in(browser, base, LEAD)
         sent = []
         page.on("request", lambda r: sent.append(r) if r.url == f"{base}/api/calendars/MEF" else None)
         page.goto(f"http://127.0.0.1:{evil.server_address[1]}/index.html?cible={base}/api/calendars/MEF")
