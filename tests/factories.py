@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 from sqlmodel import Session
@@ -106,3 +107,14 @@ def database_bytes(engine) -> str:
         connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     path = engine.url.database
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def wait_for(predicate, seconds: float = 60, what: str = "the condition", every: float = 0.05):
+    """Poll ``predicate`` until it returns something true, and return that; bounded by ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not met within {seconds} s: {what}")

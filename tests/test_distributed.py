@@ -26,6 +26,7 @@ from rgaa_tracker import db
 from rgaa_tracker.models import CrawlJob, CrawlRun, Demarche, Ministry, PageAudit
 
 from .conftest import POSTGRES_URL
+from .factories import wait_for
 
 needs_postgres = pytest.mark.skipif(
     not POSTGRES_URL, reason="le mode distribué demande PostgreSQL : définir RGAA_TRACKER_TEST_POSTGRES_URL pour ce test"
@@ -135,16 +136,6 @@ def cli(env, cwd, *args, check=True) -> subprocess.CompletedProcess:
     if check:
         assert result.returncode == 0, result.stderr
     return result
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def finished_run(engine, run_id: int) -> bool:

@@ -31,7 +31,7 @@ from rgaa_tracker.models import CrawlRun, PageAudit, utcnow
 from rgaa_tracker.settings import get_settings
 
 from . import hostile
-from .factories import add_demarches
+from .factories import add_demarches, wait_for
 
 HOST = socket.gethostname()
 
@@ -114,16 +114,6 @@ def hostile_url():
     server, url = hostile.start()
     yield url
     hostile.stop(server)
-
-
-def wait_for(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not met within {seconds} s: {what}")
 
 
 def runs(engine) -> list[CrawlRun]:

@@ -16,7 +16,7 @@ from rgaa_tracker.models import CrawlRun, PageAudit
 from rgaa_tracker.settings import get_settings
 
 from . import hostile
-from .factories import add_demarches
+from .factories import add_demarches, wait_for
 
 
 @pytest.fixture
@@ -24,15 +24,6 @@ def hostile_url():
     server, url = hostile.start()
     yield url
     hostile.stop(server)
-
-
-def wait_for(predicate, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def runs(engine) -> list[CrawlRun]:
