@@ -1,6 +1,7 @@
 """Leaner full audits (issue #20) in real Chromium against pages served on 127.0.0.1: the keyboard
 check only where something can take the focus, axe in our isolated world out of the page's
-reach, and the context made ahead for the next démarche still a fresh one.
+reach, and the next démarche on the last one's context handed over wiped, or on a fresh context made
+ahead when the last one failed.
 
 One served site, one browser and one asyncio run for the module; the tests assert on what the
 run observed, never on times.
@@ -37,11 +38,17 @@ PAGES = {
                    "window.axe = {run: () => Promise.resolve({violations: [], incomplete: [], passes: [], inapplicable: []})};"
                    "</script></head><body><main><h1>Accueil</h1><img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='>"
                    "</main></body></html>",
+    # Everything a site can leave in a browser for a later page to read.
     "store.html": "<!DOCTYPE html><html lang='fr'><head><title>Dépôt</title><script>"
-                  "localStorage.setItem('vu', 'oui'); document.cookie = 'vu=oui; path=/';</script></head>"
-                  "<body><main><h1>Dépôt</h1></main></body></html>",
+                  "localStorage.setItem('vu', 'oui'); sessionStorage.setItem('vu', 'oui'); document.cookie = 'vu=oui; path=/';"
+                  "window.name = 'vu'; indexedDB.open('vu', 1).onupgradeneeded = (e) => e.target.result.createObjectStore('x');"
+                  "caches.open('vu').then((c) => c.put('/vu', new Response('oui'))).then(() => { document.documentElement.dataset.stored = 1; });"
+                  "</script></head><body><main><h1>Dépôt</h1></main></body></html>",
     "read.html": "<!DOCTYPE html><html lang='fr'><head><title>Lecture</title><script>"
-                 "document.documentElement.dataset.seen = (localStorage.getItem('vu') || '-') + '|' + (document.cookie || '-');"
+                 "(async () => { const dbs = (await indexedDB.databases()).map((d) => d.name).join() || '-';"
+                 " const cached = (await caches.keys()).join() || '-';"
+                 " document.documentElement.dataset.seen = [localStorage.getItem('vu') || '-', sessionStorage.getItem('vu') || '-',"
+                 " document.cookie || '-', window.name || '-', dbs, cached].join('|'); })();"
                  "</script></head><body><main><h1>Lecture</h1></main></body></html>",
 }
 STYLE = ".zone { height: 8em; overflow: auto; }"
@@ -77,15 +84,24 @@ def observed(tmp_path_factory):
                                   "page_saw": await attribute(tab, "axeSeen")}
                 await tab.close()
                 other = Tab(pool)
-                await other.audit(f"{base}/store.html")
+                seen["stored"] = (await other.audit(f"{base}/store.html")).ok and await attribute(other, "stored")
                 seen["same_demarche"] = (await other.audit(f"{base}/read.html")).ok and await attribute(other, "seen")
-                await other.close()
+                used = other.context
+                await other.close(hand_over=True)  # the démarche ended well: its context goes on, wiped
+                after = Tab(pool)
+                result = await after.audit(f"{base}/read.html")
+                seen["next_demarche"] = result.ok and await attribute(after, "seen")
+                seen["handed_over"] = after.context is used
+                # A démarche whose page failed: its tab closed its context, the next one is new.
+                failed = await after.audit("http://127.0.0.1:9/injoignable")
+                seen["failed"] = failed.error_code
+                await after.close(hand_over=True)
                 spare_ready = pool._spare is not None
-                fresh = Tab(pool)  # the next démarche: on the context made ahead
+                fresh = Tab(pool)
                 result = await fresh.audit(f"{base}/read.html")
-                seen["next_demarche"] = result.ok and await attribute(fresh, "seen")
+                seen["after_failure"] = result.ok and await attribute(fresh, "seen")
                 seen["spare_ready"] = spare_ready
-                seen["contexts_distinct"] = fresh.context is not other.context
+                seen["contexts_distinct"] = fresh.context is not used
                 await fresh.close()
             finally:
                 await pool.close()
@@ -121,7 +137,16 @@ def test_axe_is_out_of_the_pages_reach(observed):
     assert "image-alt" in tamper["violations"]  # and its fake axe changed nothing
 
 
-def test_context_made_ahead_is_a_fresh_one_for_the_next_demarche(observed):
-    assert observed["same_demarche"] == "oui|vu=oui"  # within a démarche, the page's storage stays
+def test_next_demarche_gets_the_context_wiped(observed):
+    assert observed["stored"] == "1"
+    # Within a démarche, what the site stored stays (the reader works)...
+    assert observed["same_demarche"] == "oui|oui|vu=oui|vu|vu|vu"
+    # ... and the next démarche, on the same context and page, finds none of it.
+    assert observed["handed_over"] is True
+    assert observed["next_demarche"] == "-|-|-|-|-|-"
+
+
+def test_context_of_a_failed_demarche_is_not_handed_over(observed):
+    assert observed["failed"] is not None
     assert observed["spare_ready"] and observed["contexts_distinct"]
-    assert observed["next_demarche"] == "-|-"  # the next démarche starts with nothing of it
+    assert observed["after_failure"] == "-|-|-|-|-|-"

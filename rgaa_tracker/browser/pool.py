@@ -1,22 +1,25 @@
 """One Chromium process shared by every tab in flight, relaunched when it dies or has served
 enough pages, and the browser contexts handed out from it.
 
-A crawl opens a fresh context (and with it a renderer process) per démarche; a reused page's
-visit costs little more than that opening. With ``prewarm`` the pool keeps one context with its
-blank page made ahead, while the tabs in flight wait on their pages, so a démarche starts on a
-context that is already there; contexts are closed off the tabs' path for the same reason.
+A tab that ended its démarche without a failure hands its context and page back, and the next
+démarche gets them wiped (``handover.py``): a warm renderer, nothing of the last site. A context
+is otherwise new, and with ``prewarm`` the pool keeps one with its blank page made ahead, while
+the tabs in flight wait on their pages; contexts are closed off the tabs' path for the same
+reason.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright
+from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
 from ..errors import RunAborted
 from ..settings import Settings
+from . import handover
 from .executable import launch
 from .scripts import script
 
@@ -36,6 +39,9 @@ class BrowserPool:
         # so it never holds up a restart's drain (it dies with its browser and is then dropped).
         self._spare: asyncio.Task | None = None
         self._closing: set[asyncio.Task] = set()
+        # Contexts handed back at the end of a démarche, each being wiped for the next one.
+        self._kept: deque[asyncio.Task] = deque()
+        self._origins: dict[BrowserContext, set[str]] = {}  # what each context's pages loaded from
         self.browser: Browser | None = None
         self.served = 0
         self.launches = 0
@@ -95,6 +101,13 @@ class BrowserPool:
             service_workers="block",  # a first visit, as a new user makes it
         )
         await context.add_init_script(script("settle_probe"))
+        origins = self._origins[context] = set()
+
+        def loaded(response) -> None:
+            if len(origins) <= handover.MAX_ORIGINS and (origin := handover.origin_of(response.url)):
+                origins.add(origin)
+
+        context.on("response", loaded)
         return context
 
     async def start(self) -> None:
@@ -108,9 +121,13 @@ class BrowserPool:
         else:
             await self.release(await self.new_context())
 
-    async def open_tab(self) -> tuple[BrowserContext, Page]:
-        """A fresh context with its blank page: the spare one when it is still good (same
-        browser, no restart due), else one made now; then the next spare is started."""
+    async def open_tab(self) -> tuple[BrowserContext, Page, int]:
+        """A context with its page, and how many pages it served: one handed over by an earlier
+        démarche and wiped, else a fresh one — the spare when it is still good (same browser, no
+        restart due), else one made now; then the next spare is started."""
+        kept = await self._take_kept()
+        if kept is not None:
+            return kept
         context, page = await self._take_spare()
         if context is None:
             context = await self.new_context()
@@ -121,7 +138,46 @@ class BrowserPool:
                 raise
         if self.prewarm:
             self._start_spare()
-        return context, page
+        return context, page, 0
+
+    def hand_over(self, context: BrowserContext, page: Page, used: int, session: CDPSession | None) -> None:
+        """Keep a démarche's context and page for the next démarche, wiped meanwhile."""
+        self._kept.append(asyncio.ensure_future(self._wipe(context, page, used, session)))
+
+    def _reusable(self, browser: Browser | None, page: Page, used: int) -> bool:
+        return (browser is self.browser and self.retiring is None and browser is not None and browser.is_connected()
+                and not page.is_closed() and self.served < self.settings.crawl.restart_browser_after
+                and used < self.settings.crawl.recycle_context_after)
+
+    async def _wipe(self, context: BrowserContext, page: Page, used: int,
+                    session: CDPSession | None) -> tuple[Browser, BrowserContext, Page, int] | None:
+        browser = context.browser
+        origins = self._origins.get(context, set())
+        try:
+            if session is not None:  # the last tab's requests interception ends with it
+                await asyncio.wait_for(session.detach(), handover.WIPE_TIMEOUT_S)
+            if self._reusable(browser, page, used) and len(origins) <= handover.MAX_ORIGINS:
+                await handover.wipe(context, page, origins)
+                origins.clear()
+                return browser, context, page, used
+        except (PlaywrightError, asyncio.TimeoutError, TimeoutError):
+            pass
+        await self.release(context)
+        return None
+
+    async def _take_kept(self) -> tuple[BrowserContext, Page, int] | None:
+        while self._kept:
+            try:
+                made = await self._kept.popleft()
+            except Exception:  # noqa: BLE001 — a wipe that broke: that context is not used again
+                made = None
+            if made is None:
+                continue
+            browser, context, page, used = made
+            if self._reusable(browser, page, used):
+                return context, page, used
+            await self.release(context)  # a restart is due, or the browser went
+        return None
 
     def _start_spare(self) -> None:
         if self._spare is None:
@@ -169,6 +225,7 @@ class BrowserPool:
 
     async def release(self, context: BrowserContext) -> None:
         browser = context.browser
+        self._origins.pop(context, None)
         try:
             await asyncio.wait_for(context.close(), 10)
         except (PlaywrightError, asyncio.TimeoutError):
@@ -193,6 +250,12 @@ class BrowserPool:
             spare.cancel()
             await asyncio.wait([spare], timeout=15)
             made = spare.result() if spare.done() and not spare.cancelled() and spare.exception() is None else None
+            if made is not None:
+                await _close_quietly(made[1])
+        while self._kept:
+            kept = self._kept.popleft()
+            await asyncio.wait([kept], timeout=handover.WIPE_TIMEOUT_S + 5)
+            made = kept.result() if kept.done() and not kept.cancelled() and kept.exception() is None else None
             if made is not None:
                 await _close_quietly(made[1])
         if self._closing:

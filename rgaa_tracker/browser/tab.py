@@ -1,9 +1,10 @@
 """Auditing one URL in the browser tab of one démarche.
 
-A tab belongs to one démarche: it opens a fresh browser context (storage, cookies, cache,
-service workers, permissions) for the démarche's first page and closes it after its last one, so
-nothing of one démarche's site can colour another's audit. Within the démarche the tab is
-reused (navigating a live tab costs a fraction of opening one) and reopened after any failure.
+A tab belongs to one démarche. Within the démarche the tab is reused (navigating a live tab
+costs a fraction of opening one) and reopened on a fresh context after any failure. At its end
+the context and page go back to the pool, which wipes them (cookies, storage of every origin,
+window name, history: ``handover.py``) before the next démarche's tab gets them, so nothing of
+one démarche's site can colour another's audit while the renderer stays warm.
 
 Everything we run in the page runs in an isolated world (``world.py``) and everything it sends
 back is parsed into typed values (``facts.py``). What the page does to us — dialogs, popups,
@@ -141,6 +142,7 @@ class Tab:
         self.titles: dict[str, str] = {}  # pages of this démarche audited by this tab: URL → title
         self.context: BrowserContext | None = None
         self.page: Page | None = None
+        self.listeners: list[tuple] = []  # (emitter, event, listener) bound to this tab's page and context
         self.cdp: CDPSession | None = None
         self.main_frame: str | None = None
         self.used = 0
@@ -160,17 +162,16 @@ class Tab:
         await self.close()
         self.generation = self.pool.generation
         self.page = None
-        self.context, page = await self.pool.open_tab()
+        self.context, page, used = await self.pool.open_tab()
         self.generation = self.pool.generation
         self.context.set_default_timeout(self.settings.crawl.navigation_timeout_s * 1000)
-        self.context.on("page", self._on_popup)
-        page.on("dialog", self._on_dialog)
-        page.on("crash", lambda _page: setattr(self, "crashed", True))
-        page.on("response", self._on_response)
+        self.listeners = [(self.context, "page", self._on_popup), (page, "dialog", self._on_dialog),
+                          (page, "crash", self._on_crash), (page, "response", self._on_response)]
         if self.reusable is not None:
-            page.on("request", self._on_resource_request)
-            page.on("requestfinished", self.resources.finished)
-            page.on("requestfailed", self.resources.failed)
+            self.listeners += [(page, "request", self._on_resource_request), (page, "requestfinished", self.resources.finished),
+                               (page, "requestfailed", self.resources.failed)]
+        for emitter, event, listener in self.listeners:
+            emitter.on(event, listener)
         self.cdp = await self.context.new_cdp_session(page)
         self.main_frame = await world.main_frame_id(self.cdp)
         # Document requests are held, so a settled page cannot navigate away mid-audit; every
@@ -178,12 +179,25 @@ class Tab:
         self.cdp.on("Fetch.requestPaused", self._on_request)
         pattern = {"resourceType": "Document", "requestStage": "Request"} if self.egress.everything_allowed else {"requestStage": "Request"}
         await self.cdp.send("Fetch.enable", {"patterns": [pattern]})
-        self.page, self.used, self.crashed = page, 0, False
+        self.page, self.used, self.crashed = page, used, False
         return page
 
-    async def close(self) -> None:
-        if self.context is not None:
-            context, self.context, self.page, self.cdp = self.context, None, None, None
+    async def close(self, hand_over: bool = False) -> None:
+        """Give the context back: with ``hand_over`` (the démarche ended, nothing failed since the
+        tab opened) for the next démarche once wiped, else to be closed."""
+        if self.context is None:
+            return
+        context, page, cdp = self.context, self.page, self.cdp
+        self.context, self.page, self.cdp = None, None, None
+        for emitter, event, listener in self.listeners:
+            try:
+                emitter.remove_listener(event, listener)
+            except Exception:  # noqa: BLE001 — an emitter of a closed page: nothing to remove
+                pass
+        self.listeners = []
+        if hand_over and page is not None and not self.crashed and self.generation == self.pool.generation:
+            self.pool.hand_over(context, page, self.used, cdp)
+        else:
             self.pool.release_soon(context)
 
     def _needs_fresh_page(self) -> bool:
@@ -200,6 +214,9 @@ class Tab:
             return
         self.dialogs[(dialog.type, " ".join(dialog.message.split())[:200])] += 1
         asyncio.ensure_future(_quietly(dialog.dismiss()))
+
+    def _on_crash(self, _page: Page) -> None:
+        self.crashed = True
 
     def _on_popup(self, popup: Page) -> None:
         if self.page is None or popup is self.page:

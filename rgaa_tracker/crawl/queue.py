@@ -1,7 +1,7 @@
 """The crawl queue: démarches audited by a bounded pool of tabs, one démarche per tab at a time.
 
-A démarche is audited whole by one tab (its start page, then the RGAA sample pages found on it)
-in a browser context of its own. A URL shared by several démarches (a ministry's common
+A démarche is audited whole by one tab (its start page, then the RGAA sample pages found on it);
+its browser context goes to the next démarche only wiped (``browser/handover.py``). A URL shared by several démarches (a ministry's common
 statement page) is audited once per run and its result reused. Whatever goes wrong with one
 page — in the browser, in our parsing, in storing — is stored on that page and the run goes on;
 only ``RunAborted`` (no browser, database gone) and cancellation end the run.
@@ -108,7 +108,7 @@ async def audit_demarche(
         shared = audited.get(url) if audited is not None else None
         if shared is not None:
             if not shared.done():
-                await tab.close()  # waiting on another tab: give the context back meanwhile
+                await tab.close(hand_over=True)  # waiting on another tab: give the context back meanwhile
             result = await shared
             samples = samples_of(result, url, limit) if role == "start" else []
         else:
@@ -130,6 +130,7 @@ async def audit_demarche(
             await store(target, role, result)
         return samples
 
+    ended = False
     try:
         samples = await page("start", target.url)
         for role, url in samples:
@@ -137,8 +138,9 @@ async def audit_demarche(
                 break
             if url not in stored:
                 await page(role, url)
-    finally:
-        await tab.close()
+        ended = True
+    finally:  # the next démarche gets the context wiped, unless this one was cut short
+        await tab.close(hand_over=ended)
 
 
 async def crawl_pages(

@@ -1,0 +1,75 @@
+"""What a tab hands from one démarche to the next: a warm renderer, and nothing a site left.
+
+A fresh browser context per démarche starts a cold renderer process: axe's half megabyte is
+parsed and compiled again and runs unoptimised, and the process itself is paid for. On the
+bench that was half the CPU of a page (``bench/README.md``). So a tab that ended its démarche
+without a failure keeps its context and page for the next one, and in between everything a
+page can leave for a later page to see is wiped:
+
+- the last document is replaced by ``about:blank`` first, so none of its scripts runs on (and
+  writes again) once storage is cleared; a ``beforeunload`` prompt is accepted;
+- every cookie of the context, and the permissions (none is granted, but a page cannot add one);
+- for every origin the context loaded anything from: local and session storage, IndexedDB,
+  Cache Storage, service workers (blocked anyway), file systems, shared storage, buckets;
+- ``window.name``, which survives navigations, and the tab's history.
+
+Kept on purpose: the HTTP cache (the same bytes, only sooner: what an audit reads does not
+change) and the renderer's compiled code. Not reachable and not needed: storage partitioned
+under a third-party frame (frames are not audited). A context whose pages touched more origins
+than ``MAX_ORIGINS``, or that served ``recycle_context_after`` pages, or whose wipe fails or
+takes longer than ``WIPE_TIMEOUT_S``, is closed instead, as is any context of a tab that failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, CDPSession, Dialog, Page
+
+MAX_ORIGINS = 200
+WIPE_TIMEOUT_S = 10
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of a web URL (the key storage is cleared by), else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+async def wipe(context: BrowserContext, page: Page, origins: set[str]) -> None:
+    """Leave ``context`` and ``page`` as a new visitor's; raises when any step fails."""
+    page.on("dialog", _leave)
+    try:
+        async with asyncio.timeout(WIPE_TIMEOUT_S):
+            await page.goto("about:blank")
+            await page.evaluate("() => { window.name = '' }")
+            await context.clear_cookies()
+            await context.clear_permissions()
+            cdp: CDPSession = await context.new_cdp_session(page)
+            try:
+                for origin in sorted(origins):
+                    await cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+                await cdp.send("Page.resetNavigationHistory")
+            finally:
+                await cdp.detach()
+    finally:
+        page.remove_listener("dialog", _leave)
+
+
+def _leave(dialog: Dialog) -> None:
+    """The page asks to stay (``beforeunload``) or prompts while leaving: leave, say nothing."""
+    accept = dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
+    asyncio.ensure_future(_quietly(accept))
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001 — the page went meanwhile
+        pass
