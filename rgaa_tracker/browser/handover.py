@@ -42,22 +42,20 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
-async def wipe(context: BrowserContext, page: Page, origins: set[str]) -> None:
-    """Leave ``context`` and ``page`` as a new visitor's; raises when any step fails."""
+async def wipe(context: BrowserContext, page: Page, session: CDPSession, origins: set[str]) -> None:
+    """Leave ``context`` and ``page`` as a new visitor's; raises when any step fails.
+    ``session`` is the page's protocol session, kept for the next tab."""
     page.on("dialog", _leave)
     try:
         async with asyncio.timeout(WIPE_TIMEOUT_S):
+            for other in context.pages:  # a window the last page opened on its way out
+                if other is not page:
+                    await other.close()
             await page.goto("about:blank")
             await page.evaluate("() => { window.name = '' }")
-            await context.clear_cookies()
-            await context.clear_permissions()
-            cdp: CDPSession = await context.new_cdp_session(page)
-            try:
-                for origin in sorted(origins):
-                    await cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-                await cdp.send("Page.resetNavigationHistory")
-            finally:
-                await cdp.detach()
+            await asyncio.gather(context.clear_cookies(), context.clear_permissions(), session.send("Page.resetNavigationHistory"),
+                                 *(session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+                                   for origin in sorted(origins)))
     finally:
         page.remove_listener("dialog", _leave)
 

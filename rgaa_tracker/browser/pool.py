@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from dataclasses import dataclass
 
 from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
@@ -24,6 +25,18 @@ from .executable import launch
 from .scripts import script
 
 log = logging.getLogger("rgaa_tracker.browser")
+
+@dataclass
+class Lease:
+    """A context and its page lent to a tab; handed over, also its protocol session (requests
+    interception on), the main frame's id and how many pages the context served."""
+
+    context: BrowserContext
+    page: Page
+    used: int = 0
+    session: CDPSession | None = None
+    main_frame: str | None = None
+
 
 class BrowserPool:
     """One browser for all tabs in flight; relaunched when it dies or has served enough pages.
@@ -121,10 +134,11 @@ class BrowserPool:
         else:
             await self.release(await self.new_context())
 
-    async def open_tab(self) -> tuple[BrowserContext, Page, int]:
-        """A context with its page, and how many pages it served: one handed over by an earlier
-        démarche and wiped, else a fresh one — the spare when it is still good (same browser, no
-        restart due), else one made now; then the next spare is started."""
+    async def open_tab(self) -> Lease:
+        """A context with its page: one handed over by an earlier démarche and wiped (with its
+        protocol session and the pages it served), else a fresh one — the spare when it is
+        still good (same browser, no restart due), else one made now; then the next spare is
+        started."""
         kept = await self._take_kept()
         if kept is not None:
             return kept
@@ -138,34 +152,32 @@ class BrowserPool:
                 raise
         if self.prewarm:
             self._start_spare()
-        return context, page, 0
+        return Lease(context, page)
 
-    def hand_over(self, context: BrowserContext, page: Page, used: int, session: CDPSession | None) -> None:
+    def hand_over(self, lease: Lease) -> None:
         """Keep a démarche's context and page for the next démarche, wiped meanwhile."""
-        self._kept.append(asyncio.ensure_future(self._wipe(context, page, used, session)))
+        self._kept.append(asyncio.ensure_future(self._wipe(lease)))
 
-    def _reusable(self, browser: Browser | None, page: Page, used: int) -> bool:
+    def _reusable(self, browser: Browser | None, lease: Lease) -> bool:
         return (browser is self.browser and self.retiring is None and browser is not None and browser.is_connected()
-                and not page.is_closed() and self.served < self.settings.crawl.restart_browser_after
-                and used < self.settings.crawl.recycle_context_after)
+                and not lease.page.is_closed() and self.served < self.settings.crawl.restart_browser_after
+                and lease.used < self.settings.crawl.recycle_context_after)
 
-    async def _wipe(self, context: BrowserContext, page: Page, used: int,
-                    session: CDPSession | None) -> tuple[Browser, BrowserContext, Page, int] | None:
-        browser = context.browser
-        origins = self._origins.get(context, set())
+    async def _wipe(self, lease: Lease) -> tuple[Browser, Lease] | None:
+        browser = lease.context.browser
+        origins = self._origins.get(lease.context, set())
         try:
-            if session is not None:  # the last tab's requests interception ends with it
-                await asyncio.wait_for(session.detach(), handover.WIPE_TIMEOUT_S)
-            if self._reusable(browser, page, used) and len(origins) <= handover.MAX_ORIGINS:
-                await handover.wipe(context, page, origins)
+            if self._reusable(browser, lease) and lease.session is not None and len(origins) <= handover.MAX_ORIGINS:
+                await handover.wipe(lease.context, lease.page, lease.session, origins)
                 origins.clear()
-                return browser, context, page, used
+                return browser, lease
         except (PlaywrightError, asyncio.TimeoutError, TimeoutError):
             pass
-        await self.release(context)
+        await self.release(lease.context)
         return None
 
-    async def _take_kept(self) -> tuple[BrowserContext, Page, int] | None:
+    async def _take_kept(self) -> Lease | None:
+        """The oldest context handed over, once wiped, if still good for a tab."""
         while self._kept:
             try:
                 made = await self._kept.popleft()
@@ -173,10 +185,10 @@ class BrowserPool:
                 made = None
             if made is None:
                 continue
-            browser, context, page, used = made
-            if self._reusable(browser, page, used):
-                return context, page, used
-            await self.release(context)  # a restart is due, or the browser went
+            browser, lease = made
+            if self._reusable(browser, lease):
+                return lease
+            await self.release(lease.context)  # a restart is due, or the browser went
         return None
 
     def _start_spare(self) -> None:
@@ -218,7 +230,8 @@ class BrowserPool:
         return None, None
 
     def release_soon(self, context: BrowserContext) -> None:
-        """``release`` off the caller's path: the next démarche does not wait for a close."""
+        """A tab gives its context back to be closed, off its path: the next démarche does not
+        wait for a close."""
         task = asyncio.ensure_future(self.release(context))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
@@ -257,7 +270,7 @@ class BrowserPool:
             await asyncio.wait([kept], timeout=handover.WIPE_TIMEOUT_S + 5)
             made = kept.result() if kept.done() and not kept.cancelled() and kept.exception() is None else None
             if made is not None:
-                await _close_quietly(made[1])
+                await _close_quietly(made[1].context)
         if self._closing:
             await asyncio.wait(list(self._closing), timeout=15)
         async with self.lock:

@@ -82,8 +82,9 @@ def budget(settings: Settings, result: PageResult) -> float:
     return min(settings.crawl.element_screenshots_budget_s, settings.crawl.page_budget_s - spent - MARGIN_S)
 
 
-async def attach(page: Page, cdp: CDPSession, result: PageResult, settings: Settings) -> None:
-    """Photograph ``result``'s offending elements into ``result.shots``; never raises for the page."""
+async def attach(page: Page, cdp: CDPSession, result: PageResult, settings: Settings, frame_id: str | None = None) -> None:
+    """Photograph ``result``'s offending elements into ``result.shots``; never raises for the page.
+    ``frame_id``: the main frame's, when the caller knows it (one round trip less)."""
     limit, seconds = settings.crawl.element_screenshots, budget(settings, result)
     if limit <= 0 or seconds <= 0 or result.axe is None:
         return
@@ -94,7 +95,7 @@ async def attach(page: Page, cdp: CDPSession, result: PageResult, settings: Sett
     shots: list[Shot] = []
     try:
         async with asyncio.timeout(seconds):
-            context_id = await world.create(cdp)
+            context_id = await world.create(cdp, frame_id)
             pictures: dict[str, tuple[bytes, int, int] | None] = {}
             for source, rule, selector in wanted:
                 if selector not in pictures:

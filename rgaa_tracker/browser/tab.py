@@ -33,7 +33,7 @@ from ..settings import Settings
 from . import egress, fingerprint, shots, world
 from .facts import Link, PageFacts, parse_page_facts
 from .failure import TRANSIENT, TRANSIENT_HTTP, classify_error
-from .pool import BrowserPool
+from .pool import BrowserPool, Lease
 from .scripts import script
 
 log = logging.getLogger("rgaa_tracker.browser")
@@ -162,7 +162,8 @@ class Tab:
         await self.close()
         self.generation = self.pool.generation
         self.page = None
-        self.context, page, used = await self.pool.open_tab()
+        lease = await self.pool.open_tab()
+        self.context, page = lease.context, lease.page
         self.generation = self.pool.generation
         self.context.set_default_timeout(self.settings.crawl.navigation_timeout_s * 1000)
         self.listeners = [(self.context, "page", self._on_popup), (page, "dialog", self._on_dialog),
@@ -170,15 +171,18 @@ class Tab:
         if self.reusable is not None:
             self.listeners += [(page, "request", self._on_resource_request), (page, "requestfinished", self.resources.finished),
                                (page, "requestfailed", self.resources.failed)]
-        for emitter, event, listener in self.listeners:
-            emitter.on(event, listener)
-        self.cdp = await self.context.new_cdp_session(page)
-        self.main_frame = await world.main_frame_id(self.cdp)
+        fresh = lease.session is None
+        self.cdp = lease.session or await self.context.new_cdp_session(page)
+        self.main_frame = lease.main_frame or await world.main_frame_id(self.cdp)
         # Document requests are held, so a settled page cannot navigate away mid-audit; every
         # request is, unless every address class is allowed, so none reaches internal space.
-        self.cdp.on("Fetch.requestPaused", self._on_request)
-        pattern = {"resourceType": "Document", "requestStage": "Request"} if self.egress.everything_allowed else {"requestStage": "Request"}
-        await self.cdp.send("Fetch.enable", {"patterns": [pattern]})
+        self.listeners.append((self.cdp, "Fetch.requestPaused", self._on_request))
+        for emitter, event, listener in self.listeners:
+            emitter.on(event, listener)
+        if fresh:
+            pattern = {"resourceType": "Document", "requestStage": "Request"} if self.egress.everything_allowed else {"requestStage": "Request"}
+            await self.cdp.send("Fetch.enable", {"patterns": [pattern]})
+        used = lease.used
         self.page, self.used, self.crashed = page, used, False
         return page
 
@@ -195,8 +199,8 @@ class Tab:
             except Exception:  # noqa: BLE001 — an emitter of a closed page: nothing to remove
                 pass
         self.listeners = []
-        if hand_over and page is not None and not self.crashed and self.generation == self.pool.generation:
-            self.pool.hand_over(context, page, self.used, cdp)
+        if hand_over and page is not None and cdp is not None and not self.crashed and self.generation == self.pool.generation:
+            self.pool.hand_over(Lease(context, page, self.used, cdp, self.main_frame))
         else:
             self.pool.release_soon(context)
 
@@ -475,7 +479,7 @@ class Tab:
             if check.error:
                 self.events.append(f"test rgaa-tracker « {check.check.id} » non exécuté : {check.error}")
         result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
-        await shots.attach(self.page, self.cdp, result, self.settings)
+        await shots.attach(self.page, self.cdp, result, self.settings, self.main_frame)
         self._remember_title(result)
 
     def _remember_title(self, result: PageResult) -> None:

@@ -20,11 +20,36 @@ log = logging.getLogger("rgaa_tracker.checks")
 async def run_checks(probe: Probe, checks: tuple[Check, ...]) -> list[CheckResult]:
     if not checks:
         return []
-    await probe.load_lib()
+    together = await run_dom_checks(probe, [check for check in checks if check.kind == "dom"])
     results = []
     for check in checks:
-        results.append(await run_one(probe, check))
+        results.append(together[check.id] if check.id in together else await run_one(probe, check))
     return results
+
+
+async def run_dom_checks(probe: Probe, checks: list[Check]) -> dict[str, CheckResult]:
+    """The DOM checks in one call, with the library loaded by it (one round trip instead of one
+    per check). When that call fails as a whole (too slow on a huge page, the world refused),
+    the library is loaded again and each check runs alone within its own budget, so one slow
+    check costs that check only; the returned dict is then empty."""
+    if checks:
+        try:
+            answers = await probe.call_together([check.script or check.id for check in checks],
+                                                {"settings": probe.settings.checks.model_dump()}, probe.settings.checks.timeout_s)
+        except world.NavigatedAway:
+            raise
+        except (asyncio.TimeoutError, TimeoutError, world.PageScriptError):
+            answers = None
+        if isinstance(answers, list) and len(answers) == len(checks):
+            return {check.id: _answer(check, answer) for check, answer in zip(checks, answers)}
+    await probe.load_lib()
+    return {}
+
+
+def _answer(check: Check, answer: object) -> CheckResult:
+    if isinstance(answer, dict) and "error" in answer:
+        return CheckResult(check, error=f"erreur du test dans la page : {str(answer['error'])[:200]}")
+    return parse_result(check, answer.get("value") if isinstance(answer, dict) else None)
 
 
 async def run_one(probe: Probe, check: Check) -> CheckResult:

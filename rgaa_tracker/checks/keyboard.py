@@ -2,7 +2,7 @@
 (10.7.1), a working link leads to the main content (12.7.1, 12.7.2), no window opens by itself
 (13.2.1).
 
-The keyboard checks press real keys in the page (``probe.page.keyboard``) and read what
+The keyboard checks press real keys in the page (``probe.press``: the browser's own key events) and read what
 happened in the isolated world (``js/focus_visible.js``, ``js/skip_link.js``). They leave no
 focus, the scroll where it was and the address unchanged, in a ``finally``. Everything is
 bounded: a number of elements, a number of screenshots, a share of the check's budget.
@@ -96,7 +96,7 @@ async def focus_visible(probe: Probe) -> dict:
         for _ in range(probe.settings.checks.focus_max_elements):
             if time.monotonic() > deadline:
                 break
-            await probe.page.keyboard.press("Tab")
+            await probe.press("Tab")
             seen = await probe.call("focus_visible", "inspect")
             if not isinstance(seen, dict) or seen.get("done"):
                 break
@@ -171,7 +171,7 @@ async def skip_link(probe: Probe) -> dict:
         await probe.call("skip_link", "reset")
         reached = False
         for _ in range(min(int(link.get("index") or 0), settings.skip_link_within + 5) + 1):
-            await probe.page.keyboard.press("Tab")
+            await probe.press("Tab")
             reached = bool((await probe.call("skip_link", "at_link") or {}).get("at"))
             if reached or time.monotonic() > deadline:
                 break
@@ -187,10 +187,10 @@ async def skip_link(probe: Probe) -> dict:
             verdict = A_VERIFIER if shown.get("covered") else NON_CONFORME
             findings.append(_finding("12.7.2", verdict, selector, html,
                                      f"Le lien « {name} » n'est pas visible quand il reçoit le focus : {shown.get('why') or 'zone visible nulle'}."))
-        await probe.page.keyboard.press("Enter")
+        await probe.press("Enter")
         after = await _poll(ACTIVATION_WAIT_S, 0.05, lambda: _moved(probe))
         if not after.get("ok"):
-            await probe.page.keyboard.press("Tab")
+            await probe.press("Tab")
             after = await probe.call("skip_link", "activated", {"tabbed": True}) or {}
             if not after.get("ok"):
                 findings.append(_finding("12.7.2", NON_CONFORME, selector, html,

@@ -3,6 +3,8 @@ for keyboard and viewport, and what the démarche's earlier pages were."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -14,6 +16,9 @@ from ..browser import world
 from ..settings import Settings
 
 LIB = "globalThis.__rgaaCheckLib"
+# What Playwright sends for these keys (its US layout): Tab types no text, Enter types "\r".
+KEYS = {"Tab": ("rawKeyDown", {}), "Enter": ("keyDown", {"text": "\r", "unmodifiedText": "\r"})}
+KEY_CODES = {"Tab": 9, "Enter": 13}
 
 
 @cache
@@ -38,10 +43,27 @@ class Probe:
     async def load_lib(self) -> None:
         await world.evaluate(self.cdp, check_script("_lib"), context_id=self.context_id, timeout_s=self.settings.checks.timeout_s)
 
+    async def call_together(self, script_names: list[str], options: Any, timeout_s: float) -> Any:
+        """Load the library and run the DOM checks ``script_names`` in one call: a list with,
+        per check, ``{"value": …}`` or ``{"error": …}`` (parsed by the engine)."""
+        functions = ", ".join(f"({check_script(name).strip().rstrip(';')})" for name in script_names)
+        expression = (f"{check_script('_lib').strip()}\n({check_script('_batch').strip().rstrip(';')})"
+                      f"({LIB}, [{functions}], {json.dumps(options, ensure_ascii=True)})")
+        return await world.evaluate(self.cdp, expression, context_id=self.context_id, timeout_s=timeout_s, stop_script=True)
+
     async def call(self, script_name: str, *args: Any) -> Any:
         """Run ``checks/js/<script_name>.js`` (a function of the library and ``args``)."""
         return await world.call(self.cdp, check_script(script_name), *args, context_id=self.context_id,
                                 timeout_s=self.settings.checks.timeout_s, stop_script=True, prefix_args=LIB)
+
+    async def press(self, key: str) -> None:
+        """Press Tab or Enter as Playwright's ``keyboard.press`` does (the same key events),
+        straight through the protocol with both events in flight at once: a keyboard check
+        presses a dozen keys per page and each went through the driver twice."""
+        down, text = KEYS[key]
+        event = {"key": key, "code": key, "windowsVirtualKeyCode": KEY_CODES[key], "nativeVirtualKeyCode": KEY_CODES[key]}
+        await asyncio.gather(self.cdp.send("Input.dispatchKeyEvent", {**event, "type": down, **text}),
+                             self.cdp.send("Input.dispatchKeyEvent", {**event, "type": "keyUp"}))
 
     async def refresh_world(self) -> None:
         """A fresh isolated world (after the page changed documents) with the library loaded."""

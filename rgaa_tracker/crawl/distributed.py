@@ -321,8 +321,9 @@ async def _work(engine: Engine, settings: Settings, concurrency: int) -> None:
     app = make_app(settings)
     crawl = settings.crawl
     async with async_playwright() as playwright:
-        pool = BrowserPool(playwright, settings)  # relaunches its browser when it dies
-        await pool.release(await pool.new_context())  # fail fast when no browser can start
+        # Relaunches its browser when it dies; hands a démarche's context to the next, wiped.
+        pool = BrowserPool(playwright, settings, prewarm=True)
+        await pool.start()  # fail fast when no browser can start
         _worker = WorkerState(engine, settings, pool, worker_label(), axe_script())
         log.info("worker %s ready (concurrency %d)", _worker.label, concurrency)
         try:

@@ -255,9 +255,10 @@ kind("popup-many", html(page("Huit fenêtres", NO_ALT, head=f"""<script>
 for (let i = 0; i < {POPUPS}; i++) window.open('/k/popup-many/fenetre-' + i, 'f' + i, 'width=200,height=200');
 </script>""")),
      **{f"fenetre-{i}": html(page(f"Fenêtre {i}")) for i in range(POPUPS)})
+# Reloads every 100 ms: a warm tab audits this small page in less than 300 ms, between two reloads.
 kind("reload-loop", html(page("Rechargement perpétuel", NO_ALT, head="""<script>
 const reloads = +(sessionStorage.getItem('reloads') || 0);
-if (reloads < 300) setTimeout(() => { sessionStorage.setItem('reloads', reloads + 1); location.reload(); }, 300);
+if (reloads < 300) setTimeout(() => { sessionStorage.setItem('reloads', reloads + 1); location.reload(); }, 100);
 </script>""")))
 kind("navigate-away", html(page("Page de départ", "<p>Vous allez être redirigé.</p>",
                                 head="<script>window.addEventListener('load', () => setTimeout(() => { location.href = '/k/navigate-away/arrivee'; }, 200));</script>")),
