@@ -2,7 +2,7 @@
 
     python bench/crawl.py [--pages 200] [--concurrency 1 2 4]
     python bench/crawl.py --memory-pages 1000 --pages 200 --concurrency 2
-    python bench/crawl.py --versus-plain --pages 60 --concurrency 2
+    python bench/crawl.py --versus-plain --pages 128 --concurrency 2 [--rounds 3]
 
 ``--versus-plain`` prints, in one run on the same distinct URLs: a plain async Playwright + axe
 loop (full axe, same concurrency), the project's crawl with its defaults, then a second crawl
@@ -202,7 +202,7 @@ def crawl_once(base_url: str, count: int, concurrency: int, workdir: Path, check
             "criteria": criteria, "phases": {k: statistics.mean(v) for k, v in phases.items()}}
 
 
-async def plain_loop(urls: list[str], concurrency: int) -> dict:
+async def plain_loop(urls: list[str], concurrency: int, memory=PeakRss) -> dict:
     """What a newcomer writes first: Playwright, one page per worker, inject axe, run it in full."""
     from playwright.async_api import async_playwright
 
@@ -227,43 +227,63 @@ async def plain_loop(urls: list[str], concurrency: int) -> dict:
                 criteria.update((url, number) for number, status in statuses.items() if status == audit.NON_CONFORME)
             await page.close()
 
-        with PeakRss() as sampler:
+        with memory() as sampler:
             started = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(concurrency)))
             elapsed = time.perf_counter() - started
         await browser.close()
     return {"pages": len(urls), "seconds": elapsed, "ppm": len(urls) / elapsed * 60, "criteria": criteria,
-            "cpu_ms_per_page": sampler.cpu_s / len(urls) * 1000}
+            "cpu_ms_per_page": sampler.cpu_s / len(urls) * 1000, "peak_rss_mb": sampler.peak / 2**20}
+
+
+def sampled_pss() -> PeakPss:
+    """PSS once a second, the same for the three runs: reading ``smaps_rollup`` of a dozen
+    Chromium processes four times a second costs the sampling process (counted in the tree)
+    enough CPU to tilt the comparison against whichever run it samples."""
+    return PeakPss(interval=1.0)
 
 
 def versus_plain(args) -> None:
-    """The figures of issue #20, all from one run on the same distinct URLs."""
+    """The figures of issue #20: the plain loop, the crawl and a second crawl on the same distinct
+    URLs, ``--rounds`` times in turn (each round sees the machine as it is then), with medians."""
     concurrency = max(args.concurrency)
     rng = random.Random(42)
     pages = {f"/p/{i}": make_page(i, rng) for i in range(args.pages)}
-    print(f"corpus: {args.pages} distinct generated pages, concurrency {concurrency}, {os.cpu_count()} CPU(s)")
+    print(f"corpus: {args.pages} distinct generated pages, concurrency {concurrency}, {os.cpu_count()} CPU(s), {args.rounds} round(s)")
+    rounds: list[tuple[dict, dict, dict]] = []
     with demo.serve(pages) as base_url, tempfile.TemporaryDirectory() as tmp:
         urls = [f"{base_url}/p/{i}" for i in range(args.pages)]
-        plain = asyncio.run(plain_loop(urls, concurrency))
-        print(f"plain Playwright + axe loop (full axe): {plain['pages']} pages in {plain['seconds']:.1f} s = {plain['ppm']:.1f} pages/min; "
-              f"CPU {plain['cpu_ms_per_page']:.0f} ms per page (process tree)")
-        first = crawl_once(base_url, args.pages, concurrency, Path(tmp), memory=PeakPss)
-        print(f"rgaa-tracker crawl, defaults (checks on): {first['pages']} pages in {first['seconds']:.1f} s = {first['ppm']:.1f} pages/min "
-              f"= {first['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {first['peak_rss_mb']:.0f} MiB; {first['failed']} failed; "
-              f"CPU {first['cpu_ms_per_page']:.0f} ms per page")
-        second = crawl_once(base_url, args.pages, concurrency, Path(tmp), engine=first["engine"], memory=PeakPss)
-        print(f"second crawl, pages unchanged: {second['pages']} pages ({second['reused']} reused) in {second['seconds']:.1f} s = "
-              f"{second['ppm']:.1f} pages/min = {second['ppm'] / first['ppm']:.2f}× the first crawl, "
-              f"{second['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {second['peak_rss_mb']:.0f} MiB; "
-              f"CPU {second['cpu_ms_per_page']:.0f} ms per page = {first['cpu_ms_per_page'] / second['cpu_ms_per_page']:.2f}× less than the first")
-        found_by_axe = {c for c in plain["criteria"]}
-        print(f"RGAA criteria non conformes (page, criterion): plain loop {len(found_by_axe)}, crawl {len(first['criteria'])}, "
-              f"second crawl {len(second['criteria'])}; found by the plain loop and missed by the crawl: {len(found_by_axe - first['criteria'])}; "
-              f"second crawl identical to the first: {second['criteria'] == first['criteria']}")
-        for label, result in (("first", first), ("second", second)):
-            phases = result["phases"]
-            print(f"mean ms per page, {label} crawl: " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items())
-                  + f" (sum {sum(phases.values()):.0f}; wall time per page × concurrency {result['seconds'] / result['pages'] * concurrency * 1000:.0f})")
+        for number in range(1, args.rounds + 1):
+            plain = asyncio.run(plain_loop(urls, concurrency, memory=sampled_pss))
+            print(f"round {number}: plain Playwright + axe loop (full axe): {plain['pages']} pages in {plain['seconds']:.1f} s = "
+                  f"{plain['ppm']:.1f} pages/min; CPU {plain['cpu_ms_per_page']:.0f} ms per page (process tree); "
+                  f"peak PSS {plain['peak_rss_mb']:.0f} MiB", flush=True)
+            first = crawl_once(base_url, args.pages, concurrency, Path(tmp), memory=sampled_pss)
+            print(f"round {number}: rgaa-tracker crawl, defaults (checks on): {first['pages']} pages in {first['seconds']:.1f} s = "
+                  f"{first['ppm']:.1f} pages/min = {first['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {first['peak_rss_mb']:.0f} MiB; "
+                  f"{first['failed']} failed; CPU {first['cpu_ms_per_page']:.0f} ms per page", flush=True)
+            second = crawl_once(base_url, args.pages, concurrency, Path(tmp), engine=first["engine"], memory=sampled_pss)
+            print(f"round {number}: second crawl, pages unchanged: {second['pages']} pages ({second['reused']} reused) in "
+                  f"{second['seconds']:.1f} s = {second['ppm']:.1f} pages/min = {second['ppm'] / first['ppm']:.2f}× the first crawl, "
+                  f"{second['ppm'] / plain['ppm']:.2f}× the plain loop; peak PSS {second['peak_rss_mb']:.0f} MiB; "
+                  f"CPU {second['cpu_ms_per_page']:.0f} ms per page = {first['cpu_ms_per_page'] / second['cpu_ms_per_page']:.2f}× less than the first",
+                  flush=True)
+            found_by_axe = plain["criteria"]
+            print(f"round {number}: RGAA criteria non conformes (page, criterion): plain loop {len(found_by_axe)}, crawl {len(first['criteria'])}, "
+                  f"second crawl {len(second['criteria'])}; found by the plain loop and missed by the crawl: {len(found_by_axe - first['criteria'])}; "
+                  f"second crawl identical to the first: {second['criteria'] == first['criteria']}")
+            for label, result in (("first", first), ("second", second)):
+                phases = result["phases"]
+                print(f"round {number}: mean ms per page, {label} crawl: " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items())
+                      + f" (sum {sum(phases.values()):.0f}; wall time per page × concurrency "
+                      f"{result['seconds'] / result['pages'] * concurrency * 1000:.0f})")
+            rounds.append((plain, first, second))
+    median = statistics.median
+    print(f"median of {len(rounds)} round(s): plain loop {median(p['ppm'] for p, _, _ in rounds):.1f} pages/min, "
+          f"crawl {median(f['ppm'] for _, f, _ in rounds):.1f} = {median(f['ppm'] / p['ppm'] for p, f, _ in rounds):.2f}× the plain loop, "
+          f"second crawl {median(s['ppm'] for _, _, s in rounds):.1f} = {median(s['ppm'] / f['ppm'] for _, f, s in rounds):.2f}× the first; "
+          f"CPU per page: plain {median(p['cpu_ms_per_page'] for p, _, _ in rounds):.0f} ms, "
+          f"crawl {median(f['cpu_ms_per_page'] for _, f, _ in rounds):.0f} ms, second {median(s['cpu_ms_per_page'] for _, _, s in rounds):.0f} ms")
 
 
 async def measure_limit(base_url: str, count: int) -> dict:
@@ -302,6 +322,7 @@ def main() -> None:
     parser.add_argument("--checks-cost", type=int, default=0, metavar="ROUNDS",
                         help="only compare the crawl with and without our RGAA checks, alternating, ROUNDS times each")
     parser.add_argument("--versus-plain", action="store_true", help="issue #20: plain loop vs crawl vs second (incremental) crawl, one run")
+    parser.add_argument("--rounds", type=int, default=1, help="with --versus-plain: the three runs this many times in turn, then medians")
     args = parser.parse_args()
     if args.versus_plain:
         versus_plain(args)

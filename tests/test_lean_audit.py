@@ -50,8 +50,19 @@ PAGES = {
                  " document.documentElement.dataset.seen = [localStorage.getItem('vu') || '-', sessionStorage.getItem('vu') || '-',"
                  " document.cookie || '-', window.name || '-', dbs, cached].join('|'); })();"
                  "</script></head><body><main><h1>Lecture</h1></main></body></html>",
+    # Settling: a document that never ran code is final once loaded; one that did waits its
+    # quiet time, even when its script removed itself or runs from a handler or a frame.
+    "static.html": "<!DOCTYPE html><html lang='fr'><head><title>Statique</title></head><body><main><h1>Statique</h1>"
+                   "<p>Du texte <a href='#a'>et un lien</a>.</p></main></body></html>",
+    "self-removing.html": "<!DOCTYPE html><html lang='fr'><head><title>Script effacé</title><script>document.currentScript.remove();"
+                          "setTimeout(() => document.body.append('plus tard'), 3000);</script></head><body><main><h1>Effacé</h1></main></body></html>",
+    "handler.html": "<!DOCTYPE html><html lang='fr'><head><title>Gestionnaire</title></head>"
+                    "<body onload=\"setTimeout(() => document.body.append('plus tard'), 3000)\"><main><h1>Gestionnaire</h1></main></body></html>",
+    "frame.html": "<!DOCTYPE html><html lang='fr'><head><title>Cadre</title></head><body><main><h1>Cadre</h1>"
+                  "<iframe title='cadre' srcdoc='<p>dedans</p>'></iframe></main></body></html>",
 }
 STYLE = ".zone { height: 8em; overflow: auto; }"
+SETTLING = ("static", "self-removing", "handler", "frame")
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +114,10 @@ def observed(tmp_path_factory):
                 seen["spare_ready"] = spare_ready
                 seen["contexts_distinct"] = fresh.context is not used
                 await fresh.close()
+                page = await (await pool.open_tab()).context.new_page()
+                for name in SETTLING:  # the probe asked for a quiet time no page reaches in this test
+                    await page.goto(f"{base}/{name}.html", wait_until="load")
+                    seen[f"settled:{name}"] = await page.evaluate("window.__rgaaTrackerSettle(600000)")
             finally:
                 await pool.close()
         return seen
@@ -150,3 +165,11 @@ def test_context_of_a_failed_demarche_is_not_handed_over(observed):
     assert observed["failed"] is not None
     assert observed["spare_ready"] and observed["contexts_distinct"]
     assert observed["after_failure"] == "-|-|-|-|-|-"
+
+
+def test_a_document_that_never_ran_code_is_settled_once_loaded(observed):
+    assert observed["settled:static"] is True
+    # Quiet for a few ms only, against the 600 s asked: the probe says how long is left.
+    for name in SETTLING[1:]:
+        answer = observed[f"settled:{name}"]
+        assert answer is not True and isinstance(answer, (int, float)) and answer > 590_000, (name, answer)

@@ -52,12 +52,19 @@ async def wipe(context: BrowserContext, page: Page, session: CDPSession, origins
                 if other is not page:
                     await other.close()
             await page.goto("about:blank")
-            await page.evaluate("() => { window.name = '' }")
             await asyncio.gather(context.clear_cookies(), context.clear_permissions(), session.send("Page.resetNavigationHistory"),
+                                 _evaluated(session, "window.name = ''"),
                                  *(session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
                                    for origin in sorted(origins)))
     finally:
         page.remove_listener("dialog", _leave)
+
+
+async def _evaluated(session: CDPSession, expression: str) -> None:
+    """``expression`` in the main world of the page's current document (``about:blank``, ours)."""
+    answer = await session.send("Runtime.evaluate", {"expression": expression})
+    if answer.get("exceptionDetails"):
+        raise RuntimeError(f"wipe step failed: {expression}")
 
 
 def _leave(dialog: Dialog) -> None:

@@ -171,7 +171,7 @@ class BrowserPool:
                 await handover.wipe(lease.context, lease.page, lease.session, origins)
                 origins.clear()
                 return browser, lease
-        except (PlaywrightError, asyncio.TimeoutError, TimeoutError):
+        except Exception:  # noqa: BLE001 — any step that failed: that context is closed, not lent again
             pass
         await self.release(lease.context)
         return None

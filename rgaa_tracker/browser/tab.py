@@ -18,9 +18,10 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Response
@@ -43,9 +44,16 @@ NAVIGATION_RETRIES = 2  # a page that keeps navigating is read again at most thi
 MAX_DIALOG_NOTES = 5
 MAX_EVENT_NOTES = 20
 SETTLE_POLL_S = 0.05  # while the page is busy (DOM changes, fetch/XHR, short timers in flight)
-# (URL, fingerprint) → id of an earlier audit of that URL with that fingerprint, or None
-# (``crawl/reuse.py``).
-Reusable = Callable[[str, str], Awaitable[int | None]]
+
+
+class Reusable(Protocol):
+    """Earlier audits a page may stand on (``crawl/reuse.py``)."""
+
+    def __call__(self, url: str, fingerprint: str) -> Awaitable[int | None]:
+        """The id of an earlier audit of ``url`` with that fingerprint, or None."""
+
+    def known(self, url: str) -> Awaitable[bool]:
+        """Whether ``url`` has any earlier audit to compare with at all."""
 
 
 @dataclass
@@ -155,6 +163,8 @@ class Tab:
         self.document: Response | None = None
         self.egress = egress.Egress(self.settings.crawl.allowed_address_classes)
         self.blocked: str | None = None  # why the page's own document was refused (SSRF guard)
+        self.axe_sent: asyncio.Future | None = None  # axe being sent while the page settles
+        self.started: list[asyncio.Future] = []  # tasks of the page's audit, cancelled at its end
 
     # --- the tab's life ----------------------------------------------------------------------
 
@@ -321,6 +331,9 @@ class Tab:
         finally:
             self.frozen = False
             result.notes = self._notes()
+            for task in self.started:  # what the page's audit started and did not need in the end
+                task.cancel()
+            self.started, self.axe_sent = [], None
         if self.blocked is not None:  # whatever came back is not this page: nothing of it is kept
             result.forget()
             result.title, result.facts, result.final_url = None, None, None
@@ -334,6 +347,7 @@ class Tab:
         page = self.page
         started = time.perf_counter()
         clock = _Clock(result.phases)
+        known = self._start(self.reusable.known(url)) if self.reusable is not None else None
         try:
             response = await page.goto(url, wait_until="domcontentloaded", timeout=crawl.navigation_timeout_s * 1000)
         except PlaywrightError as error:
@@ -353,6 +367,14 @@ class Tab:
             result.fail("http_error", f"le serveur a répondu HTTP {result.http_status}")
             return
         clock.lap("navigation")
+        # A page with no earlier audit to compare with will be audited in full: axe goes into
+        # our world while the page settles (a wait, otherwise idle), not after it.
+        try:
+            comparable = known is not None and await known
+        except Exception:  # noqa: BLE001 — the lookup failed: the page's own lookup will say it again
+            comparable = True
+        if not comparable:
+            self.axe_sent = self._start(self._send_axe(quietly=True))
         await self._wait_for_load(page)
         await self._settle()
         await self._follow_quick_refresh(page)
@@ -465,7 +487,7 @@ class Tab:
                 result.reused_from, result.facts, result.title = same, facts, facts.title
                 self._remember_title(result)
                 return
-        await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        await self._send_axe(context_id)
         clock.lap("injection")
         axe = await world.call(self.cdp, script("axe_run"), axe_options(self.settings), context_id=context_id, timeout_s=crawl.axe_timeout_s)
         if not isinstance(axe, dict):
@@ -481,6 +503,30 @@ class Tab:
         result.axe, result.facts, result.title, result.checks = axe, facts, facts.title, checks
         await shots.attach(self.page, self.cdp, result, self.settings, self.main_frame)
         self._remember_title(result)
+
+    def _start(self, awaitable: Awaitable) -> asyncio.Future:
+        task = asyncio.ensure_future(awaitable)
+        self.started.append(task)
+        return task
+
+    async def _send_axe(self, context_id: int | None = None, *, quietly: bool = False) -> None:
+        """axe into our world of the current document, unless it is there already (sent while the
+        page settled, to the same document). ``quietly``: that early sending, whose failure (the
+        page moved on meanwhile) only means axe is sent again once the page settled."""
+        crawl = self.settings.crawl
+        if not quietly and self.axe_sent is not None:
+            sent, self.axe_sent = self.axe_sent, None
+            await sent
+        try:
+            if context_id is None:
+                context_id = await world.create(self.cdp, self.main_frame)
+            present = await world.evaluate(self.cdp, "typeof axe === 'object' && typeof axe.run === 'function'",
+                                           context_id=context_id, timeout_s=crawl.axe_timeout_s)
+            if present is not True:
+                await world.evaluate(self.cdp, self.axe_source, context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        except (world.NavigatedAway, world.PageScriptError, PlaywrightError, asyncio.TimeoutError):
+            if not quietly:
+                raise
 
     def _remember_title(self, result: PageResult) -> None:
         self.titles[result.url] = result.title

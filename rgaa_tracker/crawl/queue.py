@@ -103,7 +103,7 @@ async def audit_demarche(
     limit = settings.crawl.pages_per_demarche
     tab = Tab(pool, axe_source or axe_script(), reusable=reusable)
 
-    async def page(role: str, url: str) -> list[tuple[str, str]]:
+    async def page(role: str, url: str, last: bool = False) -> list[tuple[str, str]]:
         loop = asyncio.get_running_loop()
         shared = audited.get(url) if audited is not None else None
         if shared is not None:
@@ -126,18 +126,19 @@ async def audit_demarche(
                 raise
             if future is not None:
                 future.set_result(slim(result))
+        if last or (role == "start" and all(sample in stored for _, sample in samples)):
+            await tab.close(hand_over=True)  # the démarche's last page: the next one's wipe starts while this one is stored
         if url not in stored:
             await store(target, role, result)
         return samples
 
     ended = False
     try:
-        samples = await page("start", target.url)
-        for role, url in samples:
+        samples = [(role, url) for role, url in await page("start", target.url) if url not in stored]
+        for index, (role, url) in enumerate(samples):
             if stopped():
                 break
-            if url not in stored:
-                await page(role, url)
+            await page(role, url, last=index == len(samples) - 1)
         ended = True
     finally:  # the next démarche gets the context wiped, unless this one was cut short
         await tab.close(hand_over=ended)

@@ -46,6 +46,15 @@ class StoredAudits:
     async def __call__(self, url: str, fingerprint: str) -> int | None:
         return await asyncio.to_thread(self._lookup, url, fingerprint)
 
+    async def known(self, url: str) -> bool:
+        """Whether the URL has an audit to compare with at all: when not, the tab need not wait
+        for the fingerprint to know the audit will be full."""
+        return await asyncio.to_thread(self._known, url)
+
+    def _known(self, url: str) -> bool:
+        with Session(self.engine) as session:
+            return session.exec(_candidates(url, self.only_run)).first() is not None
+
     def _lookup(self, url: str, fingerprint: str) -> int | None:
         with Session(self.engine) as session:
             return reusable_audit(session, url, fingerprint, self.only_run)

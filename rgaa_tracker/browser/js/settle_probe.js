@@ -17,11 +17,36 @@
   const timers = new Set();
   const add = Set.prototype.add, remove = Set.prototype.delete;
   const sizeOf = Object.getOwnPropertyDescriptor(Set.prototype, 'size').get;
-  const state = {last: now(), inflight: 0};
-  const mark = () => { state.last = now(); };
+  // `scripted`: the document ever held something that runs code (a script in any namespace, an
+  // on* handler attribute, a frame or plugin that may reach into it). Seen when the parser
+  // inserts it, i.e. before it can run, so no page code can hide it; once true, it stays true.
+  // A document that never did is final once loaded: nothing is left that could change it.
+  // (The HTML parser runs pending microtasks, hence our observer, before each script it meets;
+  // other parsers are not relied on.)
+  const state = {last: now(), inflight: 0, scripted: document.contentType !== 'text/html'};
+  const RUNS_CODE = /^(script|iframe|frame|object|embed|portal|fencedframe)$/;
+  const runsCode = (el) => {
+    if (RUNS_CODE.test(el.localName)) return true;
+    for (const attribute of el.attributes) if (attribute.name.startsWith('on')) return true;
+    return false;
+  };
+  const look = (node) => {
+    if (node.nodeType !== 1) return;
+    if (runsCode(node)) { state.scripted = true; return; }
+    if (node.firstElementChild) {  // a subtree inserted at once (the parser inserts one node at a time)
+      for (const el of node.getElementsByTagName('*')) if (runsCode(el)) { state.scripted = true; return; }
+    }
+  };
+  const mark = (records) => {
+    state.last = now();
+    if (state.scripted || !records) return;
+    try {
+      for (const record of records) for (const node of record.addedNodes) { look(node); if (state.scripted) return; }
+    } catch (e) { state.scripted = true; }  // anything unexpected: treated as a page that runs code
+  };
   try {
     new MutationObserver0(mark).observe(document, {childList: true, subtree: true, characterData: true});
-  } catch (e) { /* no observer: the wait runs to its bound */ }
+  } catch (e) { state.scripted = true; /* no observer: the wait runs to its bound */ }
   if (typeof fetch0 === 'function') {
     window.fetch = function (...args) {
       state.inflight++;
@@ -49,9 +74,11 @@
     return apply(send0, this, args);
   };
   defineProperty(window, '__rgaaTrackerSettle', {
-    // true once quiet for `quiet` ms; while quiet for less, the ms still to wait; else false.
+    // true once quiet for `quiet` ms, or at once for a loaded document that never ran code;
+    // while quiet for less, the ms still to wait; else false.
     value: (quiet) => {
       if (state.inflight > 0 || apply(sizeOf, timers, []) !== 0) return false;
+      if (!state.scripted && document.readyState === 'complete') return true;
       const idle = now() - state.last;
       return idle >= quiet ? true : quiet - idle;
     },

@@ -45,20 +45,30 @@
   };
   const parentOf = (el) => el.parentElement || (el.parentNode && el.parentNode.host) || null;
   // The rendering of the element and of what a focus style usually reaches (:focus-within,
-  // :focus + label, ::after rings): compared with and without focus.
-  const signature = (el) => {
-    const parts = [styleOf(el), styleOf(el, '::before'), styleOf(el, '::after')];
+  // :focus + label, ::after rings), part by part: compared with and without focus. `parts`
+  // stops at the first part that differs from `than` (most elements change their own style with
+  // focus: the rest is then not read), and reads them all when there is nothing to compare with.
+  const partsOf = (el) => {
+    const parts = [() => styleOf(el), () => styleOf(el, '::before'), () => styleOf(el, '::after')];
     let node = parentOf(el);
     for (let depth = 0; node && node.nodeType === 1 && node !== document.documentElement && depth < 10; depth += 1) {
-      parts.push(styleOf(node), styleOf(node, '::before'), styleOf(node, '::after'));
+      const ancestor = node;
+      parts.push(() => styleOf(ancestor), () => styleOf(ancestor, '::before'), () => styleOf(ancestor, '::after'));
       node = parentOf(node);
     }
     let sibling = el.nextElementSibling;
-    for (let i = 0; sibling && i < 2; i += 1, sibling = sibling.nextElementSibling) parts.push(styleOf(sibling), styleOf(sibling, '::before'), styleOf(sibling, '::after'));
-    if (el.previousElementSibling) parts.push(styleOf(el.previousElementSibling));
-    Array.prototype.slice.call(el.labels || [], 0, 3).forEach((l) => parts.push(styleOf(l), styleOf(l, '::before'), styleOf(l, '::after')));
-    return parts.join('#');
+    for (let i = 0; sibling && i < 2; i += 1, sibling = sibling.nextElementSibling) {
+      const next = sibling;
+      parts.push(() => styleOf(next), () => styleOf(next, '::before'), () => styleOf(next, '::after'));
+    }
+    const previous = el.previousElementSibling;
+    if (previous) parts.push(() => styleOf(previous));
+    Array.prototype.slice.call(el.labels || [], 0, 3).forEach((l) => parts.push(() => styleOf(l), () => styleOf(l, '::before'), () => styleOf(l, '::after')));
+    return parts;
   };
+  const read = (parts) => parts.map((part) => part());
+  const sameAs = (parts, than) => parts.length === than.length && parts.every((part, i) => part() === than[i]);
+
   const outlined = (el) => {
     const style = getComputedStyle(el);
     return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0 && !/rgba\([^)]*,\s*0\)|transparent/.test(style.outlineColor);
@@ -104,12 +114,12 @@
       el.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'});
       rect = el.getBoundingClientRect();
     }
-    const focused = signature(el);
+    const focused = read(partsOf(el));
     const ring = outlined(el) || shadowed(el);
     el.blur();
     settle();
     if (!onScreen(rect)) return {offscreen: true, selector: lib.selector(el), html: lib.snippet(el)};
-    if (signature(el) !== focused) return {changed: true};
+    if (!sameAs(partsOf(el), focused)) return {changed: true};
     const textEntry = (el.localName === 'input' && TEXT_ENTRY.test(el.type)) || el.localName === 'textarea' || el.isContentEditable;
     return {suspect: true, ring, textEntry, selector: lib.selector(el), html: lib.snippet(el),
       rect: {left: rect.left, top: rect.top, right: rect.right, bottom: rect.bottom},
