@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import statistics
@@ -42,12 +43,22 @@ from rgaa_tracker.demarche import import_demarches  # noqa: E402
 from rgaa_tracker.settings import get_settings  # noqa: E402
 
 
-def make_page(i: int, rng: random.Random) -> str:
-    """A démarche-like page: header, nav, a form, a table, a list; size and defects vary."""
+# What most real démarche pages carry: a script that changes the page once loaded (here a notice
+# added 30 ms after DOMContentLoaded), so the crawl waits its quiet time there (``--scripted``).
+SCRIPT = ("<script>document.addEventListener('DOMContentLoaded', () => setTimeout(() => {"
+          " const p = document.createElement('p'); p.textContent = 'Information mise à jour';"
+          " document.querySelector('main').append(p); }, 30));</script>")
+
+
+def make_page(i: int, rng: random.Random, scripted: float = 0.0) -> str:
+    """A démarche-like page: header, nav, a form, a table, a list; size and defects vary. A share
+    ``scripted`` of the pages (every page whose number says so, the rest drawn as before) carries
+    ``SCRIPT``."""
     sections = rng.choice([2, 4, 8, 16, 60])  # ~100 to ~1,500 elements
     defects = rng.sample(["alt", "label", "contrast", "empty_link", "lang"], k=rng.choice([0, 0, 1, 2]))
     lang = "" if "lang" in defects else ' lang="fr"'
-    parts = [f"<!DOCTYPE html><html{lang}><head><meta charset='utf-8'><title>Démarche {i}</title></head><body>",
+    script = SCRIPT if math.floor((i + 1) * scripted) > math.floor(i * scripted) else ""
+    parts = [f"<!DOCTYPE html><html{lang}><head><meta charset='utf-8'><title>Démarche {i}</title>{script}</head><body>",
              "<header><p>Ministère</p><nav aria-label='Menu'><ul><li><a href='/'>Accueil</a></li><li><a href='/aide'>Aide</a></li></ul></nav></header>",
              f"<main><h1>Démarche n° {i}</h1>"]
     for s in range(sections):
@@ -248,8 +259,10 @@ def versus_plain(args) -> None:
     URLs, ``--rounds`` times in turn (each round sees the machine as it is then), with medians."""
     concurrency = max(args.concurrency)
     rng = random.Random(42)
-    pages = {f"/p/{i}": make_page(i, rng) for i in range(args.pages)}
-    print(f"corpus: {args.pages} distinct generated pages, concurrency {concurrency}, {os.cpu_count()} CPU(s), {args.rounds} round(s)")
+    pages = {f"/p/{i}": make_page(i, rng, args.scripted) for i in range(args.pages)}
+    scripted = sum(SCRIPT in html for html in pages.values())
+    print(f"corpus: {args.pages} distinct generated pages ({scripted} with a script), concurrency {concurrency}, "
+          f"{os.cpu_count()} CPU(s), {args.rounds} round(s)")
     rounds: list[tuple[dict, dict, dict]] = []
     with demo.serve(pages) as base_url, tempfile.TemporaryDirectory() as tmp:
         urls = [f"{base_url}/p/{i}" for i in range(args.pages)]
@@ -322,6 +335,8 @@ def main() -> None:
     parser.add_argument("--checks-cost", type=int, default=0, metavar="ROUNDS",
                         help="only compare the crawl with and without our RGAA checks, alternating, ROUNDS times each")
     parser.add_argument("--versus-plain", action="store_true", help="issue #20: plain loop vs crawl vs second (incremental) crawl, one run")
+    parser.add_argument("--scripted", type=float, default=0.0, metavar="SHARE",
+                        help="with --versus-plain: this share of the pages (0 to 1) runs a script that changes the page once loaded")
     parser.add_argument("--rounds", type=int, default=1, help="with --versus-plain: the three runs this many times in turn, then medians")
     args = parser.parse_args()
     if args.versus_plain:
