@@ -43,8 +43,11 @@ def write_evidence(axe_results: dict, *, audits_dir: Path, run_id: int, page_aud
     if listed:  # the pictures first: the evidence never lists a picture that is not there
         axe_results = {**axe_results, "rgaaTracker": {**(axe_results.get("rgaaTracker") or {}), "shots": listed}}
     tmp = path.with_suffix(".tmp")
-    with gzip.open(tmp, "wt", encoding="utf-8") as handle:
-        json.dump(axe_results, handle, ensure_ascii=False)
+    # Serialised whole (``json.dump`` to a stream encodes in pure Python, piece by piece) and
+    # compressed at level 6: nearly level 9's size for a fraction of its time, on every page.
+    payload = json.dumps(axe_results, ensure_ascii=False).encode("utf-8")
+    with gzip.open(tmp, "wb", compresslevel=6) as handle:
+        handle.write(payload)
     os.replace(tmp, path)  # never a half-written evidence file
     return str(path)
 
