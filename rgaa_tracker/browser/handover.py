@@ -70,11 +70,12 @@ async def _evaluated(session: CDPSession, expression: str) -> None:
 def _leave(dialog: Dialog) -> None:
     """The page asks to stay (``beforeunload``) or prompts while leaving: leave, say nothing."""
     accept = dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
-    asyncio.ensure_future(_quietly(accept))
+    asyncio.ensure_future(quietly(accept))
 
 
-async def _quietly(awaitable) -> None:
+async def quietly(awaitable) -> None:
+    """Answering a dialog or closing a popup of a page that may be gone: nothing to report."""
     try:
         await awaitable
-    except Exception:  # noqa: BLE001 — the page went meanwhile
+    except Exception:  # noqa: BLE001 — the page, the context or the browser closed meanwhile
         pass

@@ -265,10 +265,11 @@ class BrowserPool:
             made = spare.result() if spare.done() and not spare.cancelled() and spare.exception() is None else None
             if made is not None:
                 await _close_quietly(made[1])
-        while self._kept:
-            kept = self._kept.popleft()
-            await asyncio.wait([kept], timeout=handover.WIPE_TIMEOUT_S + 5)
-            made = kept.result() if kept.done() and not kept.cancelled() and kept.exception() is None else None
+        kept, self._kept = list(self._kept), deque()
+        if kept:  # the wipes under way end within their own bound; their contexts close here
+            await asyncio.wait(kept, timeout=handover.WIPE_TIMEOUT_S + 5)
+        for task in kept:
+            made = task.result() if task.done() and not task.cancelled() and task.exception() is None else None
             if made is not None:
                 await _close_quietly(made[1].context)
         if self._closing:

@@ -34,6 +34,7 @@ from ..settings import Settings
 from . import egress, fingerprint, shots, world
 from .facts import Link, PageFacts, parse_page_facts
 from .failure import TRANSIENT, TRANSIENT_HTTP, classify_error
+from .handover import quietly
 from .pool import BrowserPool, Lease
 from .scripts import script
 
@@ -192,8 +193,7 @@ class Tab:
         if fresh:
             pattern = {"resourceType": "Document", "requestStage": "Request"} if self.egress.everything_allowed else {"requestStage": "Request"}
             await self.cdp.send("Fetch.enable", {"patterns": [pattern]})
-        used = lease.used
-        self.page, self.used, self.crashed = page, used, False
+        self.page, self.used, self.crashed = page, lease.used, False
         return page
 
     async def close(self, hand_over: bool = False) -> None:
@@ -224,10 +224,10 @@ class Tab:
     def _on_dialog(self, dialog: Dialog) -> None:
         if dialog.type == "beforeunload":
             self.events.append("la page demandait une confirmation avant d'être quittée (beforeunload) : acceptée")
-            asyncio.ensure_future(_quietly(dialog.accept()))
+            asyncio.ensure_future(quietly(dialog.accept()))
             return
         self.dialogs[(dialog.type, " ".join(dialog.message.split())[:200])] += 1
-        asyncio.ensure_future(_quietly(dialog.dismiss()))
+        asyncio.ensure_future(quietly(dialog.dismiss()))
 
     def _on_crash(self, _page: Page) -> None:
         self.crashed = True
@@ -236,7 +236,7 @@ class Tab:
         if self.page is None or popup is self.page:
             return  # our own tab, announced while it opens
         self.popups += 1
-        asyncio.ensure_future(_quietly(popup.close()))
+        asyncio.ensure_future(quietly(popup.close()))
 
     def _on_response(self, response: Response) -> None:
         page = self.page  # None while the tab reopens: a late response of the closing page
@@ -580,14 +580,6 @@ class _Clock:
         now = time.perf_counter()
         self.phases[phase] = self.phases.get(phase, 0.0) + (now - self.last) * 1000
         self.last = now
-
-
-async def _quietly(awaitable) -> None:
-    """Answering a dialog or closing a popup of a page that may be gone: nothing to report."""
-    try:
-        await awaitable
-    except Exception:  # noqa: BLE001 — the page, the context or the browser closed meanwhile
-        pass
 
 
 async def audit_url(browser_pool: BrowserPool, url: str) -> PageResult:

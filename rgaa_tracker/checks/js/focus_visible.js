@@ -45,9 +45,9 @@
   };
   const parentOf = (el) => el.parentElement || (el.parentNode && el.parentNode.host) || null;
   // The rendering of the element and of what a focus style usually reaches (:focus-within,
-  // :focus + label, ::after rings), part by part: compared with and without focus. `parts`
-  // stops at the first part that differs from `than` (most elements change their own style with
-  // focus: the rest is then not read), and reads them all when there is nothing to compare with.
+  // :focus + label, ::after rings), as parts read on demand: `read` reads them all (focused),
+  // `sameAs` stops at the first that differs (most elements change their own style with focus:
+  // the rest is then not read).
   const partsOf = (el) => {
     const parts = [() => styleOf(el), () => styleOf(el, '::before'), () => styleOf(el, '::after')];
     let node = parentOf(el);
