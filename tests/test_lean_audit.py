@@ -114,6 +114,18 @@ def observed(tmp_path_factory):
                 seen["spare_ready"] = spare_ready
                 seen["contexts_distinct"] = fresh.context is not used
                 await fresh.close()
+                # A démarche whose page keeps its renderer busy once audited: the next démarche
+                # does not wait for that context's wipe, it takes another one.
+                busy = Tab(pool)
+                seen["before_busy"] = (await busy.audit(f"{base}/static.html")).ok
+                held = busy.context
+                await busy.page.evaluate("setTimeout(() => { const end = Date.now() + 6000; while (Date.now() < end) {} }, 0)")
+                await busy.close(hand_over=True)
+                nxt = Tab(pool)
+                result = await nxt.audit(f"{base}/read.html")
+                seen["after_busy"] = result.ok and await attribute(nxt, "seen")
+                seen["busy_context_skipped"] = nxt.context is not held
+                await nxt.close()
                 page = await (await pool.open_tab()).context.new_page()
                 for name in SETTLING:  # the probe asked for a quiet time no page reaches in this test
                     await page.goto(f"{base}/{name}.html", wait_until="load")
@@ -173,3 +185,9 @@ def test_a_document_that_never_ran_code_is_settled_once_loaded(observed):
     for name in SETTLING[1:]:
         answer = observed[f"settled:{name}"]
         assert answer is not True and isinstance(answer, (int, float)) and answer > 590_000, (name, answer)
+
+
+def test_next_demarche_does_not_wait_for_a_busy_context(observed):
+    assert observed["before_busy"] is True
+    assert observed["busy_context_skipped"] is True
+    assert observed["after_busy"] == "-|-|-|-|-|-"

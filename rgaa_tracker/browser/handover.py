@@ -18,6 +18,8 @@ change) and the renderer's compiled code. Not reachable and not needed: storage 
 under a third-party frame (frames are not audited). A context whose pages touched more origins
 than ``MAX_ORIGINS``, or that served ``recycle_context_after`` pages, or whose wipe fails or
 takes longer than ``WIPE_TIMEOUT_S``, is closed instead, as is any context of a tab that failed.
+The next démarche waits at most ``WAIT_S`` for a wipe (a page that keeps its renderer busy once
+audited would delay it): past that it takes a fresh context, and the late one is closed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from playwright.async_api import BrowserContext, CDPSession, Dialog, Page
 
 MAX_ORIGINS = 200
 WIPE_TIMEOUT_S = 10
+WAIT_S = 2  # the most the next démarche waits for a wipe (~0.1 s) before taking a fresh context
 
 
 def origin_of(url: str) -> str | None:

@@ -177,10 +177,16 @@ class BrowserPool:
         return None
 
     async def _take_kept(self) -> Lease | None:
-        """The oldest context handed over, once wiped, if still good for a tab."""
+        """The oldest context handed over, once wiped, if still good for a tab. A wipe still
+        under way after ``handover.WAIT_S`` (the last page keeps its renderer busy) is left to
+        end and close its context: the next démarche takes a fresh one rather than wait."""
         while self._kept:
+            task = self._kept.popleft()
             try:
-                made = await self._kept.popleft()
+                made = await asyncio.wait_for(asyncio.shield(task), handover.WAIT_S)
+            except asyncio.TimeoutError:
+                task.add_done_callback(self._close_late)
+                made = None
             except Exception:  # noqa: BLE001 — a wipe that broke: that context is not used again
                 made = None
             if made is None:
@@ -190,6 +196,11 @@ class BrowserPool:
                 return lease
             await self.release(lease.context)  # a restart is due, or the browser went
         return None
+
+    def _close_late(self, task: asyncio.Task) -> None:
+        made = task.result() if not task.cancelled() and task.exception() is None else None
+        if made is not None:
+            self.release_soon(made[1].context)
 
     def _start_spare(self) -> None:
         if self._spare is None:
