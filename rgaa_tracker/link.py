@@ -6,12 +6,14 @@ for the page facts, the sample pages and the statement link alike.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from typing import Any, NamedTuple
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 MAX_URL = 2000  # the URL columns of the database
 WEB_SCHEMES = ("http", "https")
+# Control characters (Cc), lone surrogates (Cs) and any white space: never in a URL we store.
+_UNFIT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\s]")
 
 
 class Link(NamedTuple):
@@ -38,7 +40,7 @@ def web_url(href: Any, base: str = "") -> str | None:
         url = parts._replace(scheme=parts.scheme.lower()).geturl()
     except (ValueError, TypeError):
         return None
-    if len(url) > MAX_URL or any(unicodedata.category(ch) in ("Cc", "Cs") or ch.isspace() for ch in url):
+    if len(url) > MAX_URL or _UNFIT.search(url):
         return None
     return url
 

@@ -59,7 +59,7 @@ class CrawlSettings(BaseModel):
     quiet_ms: int = Field(150, ge=0, description="DOM and fetch/XHR quiet time that counts as settled")
     retries: int = Field(2, ge=0, le=10, description="Retries of a page after a transient failure")
     retry_backoff_s: float = Field(1.0, ge=0, description="First retry delay; doubles each retry")
-    recycle_context_after: int = Field(20, ge=1, description="Pages audited in one browser context before a fresh one")
+    recycle_context_after: int = Field(100, ge=1, description="Pages audited in one browser context before a fresh one")
     restart_browser_after: int = Field(300, ge=1, description="Pages audited by one browser process before a restart")
     max_dom_elements: int = Field(60000, ge=1, description="Larger pages are recorded as too large, not audited")
     max_page_mb: float = Field(20, gt=0, description="Larger HTML documents are recorded as too large")

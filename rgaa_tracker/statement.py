@@ -27,12 +27,21 @@ _ROLE_WORDS = {
 }
 
 
+_SPACES = re.compile(r"\s+")
+# Per role, one pattern for its words in a link's text, and its one-word spellings looked for
+# in the href's path: a page lists thousands of links, each asked every role.
+_ROLE_TEXT = {role: re.compile("|".join(rf"\b{re.escape(word)}\b" for word in words)) for role, words in _ROLE_WORDS.items()}
+_ROLE_PATH = {role: tuple(word for word in words if " " not in word) for role, words in _ROLE_WORDS.items()}
+
+
 def fold(text: str) -> str:
     """Lower-case, accents removed, typographic apostrophes and spaces normalised."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
-    return re.sub(r"\s+", " ", text.lower()).strip()
+    text = text or ""
+    if not text.isascii():  # ASCII has no accent nor typographic space: most text of a page
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    return _SPACES.sub(" ", text.lower()).strip()
 
 
 def footer_mention(*texts: str) -> str | None:
@@ -58,10 +67,9 @@ def link_role(text: str, href: str) -> str | None:
         path = urlsplit(folded_href).path
     except ValueError:
         path = ""
-    for role, words in _ROLE_WORDS.items():
-        for word in words:
-            if re.search(rf"\b{re.escape(word)}\b", folded_text) or (" " not in word and word in path):
-                return role
+    for role, pattern in _ROLE_TEXT.items():
+        if pattern.search(folded_text) or any(word in path for word in _ROLE_PATH[role]):
+            return role
     return None
 
 
@@ -70,6 +78,8 @@ def sample_pages(start_url: str, links: list[tuple[str, str]], limit: int) -> li
 
     ``limit`` counts the start page, so at most ``limit - 1`` pages are returned.
     """
+    if limit <= 1:
+        return []
     chosen: dict[str, str] = {}
     start = urldefrag(start_url).url
     for text, href in links:

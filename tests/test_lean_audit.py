@@ -50,6 +50,8 @@ PAGES = {
                  " document.documentElement.dataset.seen = [localStorage.getItem('vu') || '-', sessionStorage.getItem('vu') || '-',"
                  " document.cookie || '-', window.name || '-', dbs, cached].join('|'); })();"
                  "</script></head><body><main><h1>Lecture</h1></main></body></html>",
+    "alert.html": "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Alerte</title><script>alert('Session expirée')</script>"
+                  "</head><body><main><h1>Alerte</h1></main></body></html>",
     # Settling: a document that never ran code is final once loaded; one that did waits its
     # quiet time, even when its script removed itself or runs from a handler or a frame.
     "static.html": "<!DOCTYPE html><html lang='fr'><head><title>Statique</title></head><body><main><h1>Statique</h1>"
@@ -97,12 +99,16 @@ def observed(tmp_path_factory):
                 other = Tab(pool)
                 seen["stored"] = (await other.audit(f"{base}/store.html")).ok and await attribute(other, "stored")
                 seen["same_demarche"] = (await other.audit(f"{base}/read.html")).ok and await attribute(other, "seen")
-                used = other.context
+                used, listening = other.context, other.listeners
                 await other.close(hand_over=True)  # the démarche ended well: its context goes on, wiped
                 after = Tab(pool)
                 result = await after.audit(f"{base}/read.html")
                 seen["next_demarche"] = result.ok and await attribute(after, "seen")
                 seen["handed_over"] = after.context is used
+                # The page's listeners came with the context: registered once, pointed at this tab.
+                alert = await after.audit(f"{base}/alert.html")
+                seen["alert_notes"], seen["earlier_notes"] = alert.notes, result.notes
+                seen["same_listeners"] = after.listeners is listening
                 # A démarche whose page failed: its tab closed its context, the next one is new.
                 failed = await after.audit("http://127.0.0.1:9/injoignable")
                 seen["failed"] = failed.error_code
@@ -171,6 +177,12 @@ def test_next_demarche_gets_the_context_wiped(observed):
     # ... and the next démarche, on the same context and page, finds none of it.
     assert observed["handed_over"] is True
     assert observed["next_demarche"] == "-|-|-|-|-|-"
+
+
+def test_a_handed_over_context_reports_to_the_tab_holding_it(observed):
+    assert any("Session expirée" in note for note in observed["alert_notes"]), observed["alert_notes"]
+    assert not any("Session expirée" in note for note in observed["earlier_notes"])
+    assert observed["same_listeners"] is True  # registered once, not once more per démarche
 
 
 def test_context_of_a_failed_demarche_is_not_handed_over(observed):

@@ -47,20 +47,17 @@ def origin_of(url: str) -> str | None:
 
 async def wipe(context: BrowserContext, page: Page, session: CDPSession, origins: set[str]) -> None:
     """Leave ``context`` and ``page`` as a new visitor's; raises when any step fails.
-    ``session`` is the page's protocol session, kept for the next tab."""
-    page.on("dialog", _leave)
-    try:
-        async with asyncio.timeout(WIPE_TIMEOUT_S):
-            for other in context.pages:  # a window the last page opened on its way out
-                if other is not page:
-                    await other.close()
-            await page.goto("about:blank")
-            await asyncio.gather(context.clear_cookies(), context.clear_permissions(), session.send("Page.resetNavigationHistory"),
-                                 _evaluated(session, "window.name = ''"),
-                                 *(session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-                                   for origin in sorted(origins)))
-    finally:
-        page.remove_listener("dialog", _leave)
+    ``session`` is the page's protocol session, kept for the next tab. The page's dialogs are
+    answered meanwhile by its listeners (``leave``, with no tab holding it)."""
+    async with asyncio.timeout(WIPE_TIMEOUT_S):
+        for other in context.pages:  # a window the last page opened on its way out
+            if other is not page:
+                await other.close()
+        await page.goto("about:blank")
+        await asyncio.gather(context.clear_cookies(), context.clear_permissions(), session.send("Page.resetNavigationHistory"),
+                             _evaluated(session, "window.name = ''"),
+                             *(session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+                               for origin in sorted(origins)))
 
 
 async def _evaluated(session: CDPSession, expression: str) -> None:
@@ -70,7 +67,7 @@ async def _evaluated(session: CDPSession, expression: str) -> None:
         raise RuntimeError(f"wipe step failed: {expression}")
 
 
-def _leave(dialog: Dialog) -> None:
+def leave(dialog: Dialog) -> None:
     """The page asks to stay (``beforeunload``) or prompts while leaving: leave, say nothing."""
     accept = dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
     asyncio.ensure_future(quietly(accept))

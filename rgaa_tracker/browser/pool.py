@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
@@ -29,13 +30,15 @@ log = logging.getLogger("rgaa_tracker.browser")
 @dataclass
 class Lease:
     """A context and its page lent to a tab; handed over, also its protocol session (requests
-    interception on), the main frame's id and how many pages the context served."""
+    interception on), the main frame's id, how many pages the context served and the listeners
+    the first tab registered on them (``tab._Listeners``)."""
 
     context: BrowserContext
     page: Page
     used: int = 0
     session: CDPSession | None = None
     main_frame: str | None = None
+    listeners: Any = None
 
 
 class BrowserPool:

@@ -15,6 +15,7 @@ Each page has a time budget: it ends with an audit or an error code, never hangs
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -34,7 +35,7 @@ from ..settings import Settings
 from . import egress, fingerprint, shots, world
 from .facts import Link, PageFacts, parse_page_facts
 from .failure import TRANSIENT, TRANSIENT_HTTP, classify_error
-from .handover import quietly
+from .handover import leave, quietly
 from .pool import BrowserPool, Lease
 from .scripts import script
 
@@ -151,7 +152,7 @@ class Tab:
         self.titles: dict[str, str] = {}  # pages of this démarche audited by this tab: URL → title
         self.context: BrowserContext | None = None
         self.page: Page | None = None
-        self.listeners: list[tuple] = []  # (emitter, event, listener) bound to this tab's page and context
+        self.listeners: _Listeners | None = None  # the page's and context's, pointed at this tab while it holds them
         self.cdp: CDPSession | None = None
         self.main_frame: str | None = None
         self.used = 0
@@ -177,20 +178,16 @@ class Tab:
         self.context, page = lease.context, lease.page
         self.generation = self.pool.generation
         self.context.set_default_timeout(self.settings.crawl.navigation_timeout_s * 1000)
-        self.listeners = [(self.context, "page", self._on_popup), (page, "dialog", self._on_dialog),
-                          (page, "crash", self._on_crash), (page, "response", self._on_response)]
-        if self.reusable is not None:
-            self.listeners += [(page, "request", self._on_resource_request), (page, "requestfinished", self.resources.finished),
-                               (page, "requestfailed", self.resources.failed)]
         fresh = lease.session is None
         self.cdp = lease.session or await self.context.new_cdp_session(page)
         self.main_frame = lease.main_frame or await world.main_frame_id(self.cdp)
-        # Document requests are held, so a settled page cannot navigate away mid-audit; every
-        # request is, unless every address class is allowed, so none reaches internal space.
-        self.listeners.append((self.cdp, "Fetch.requestPaused", self._on_request))
-        for emitter, event, listener in self.listeners:
-            emitter.on(event, listener)
+        self.listeners = lease.listeners = lease.listeners or _Listeners(self.context, page, self.cdp)
+        if self.reusable is not None:
+            self.listeners.follow_requests()
+        self.listeners.tab = self
         if fresh:
+            # Document requests are held, so a settled page cannot navigate away mid-audit; every
+            # request is, unless every address class is allowed, so none reaches internal space.
             pattern = {"resourceType": "Document", "requestStage": "Request"} if self.egress.everything_allowed else {"requestStage": "Request"}
             await self.cdp.send("Fetch.enable", {"patterns": [pattern]})
         self.page, self.used, self.crashed = page, lease.used, False
@@ -201,16 +198,12 @@ class Tab:
         tab opened) for the next démarche once wiped, else to be closed."""
         if self.context is None:
             return
-        context, page, cdp = self.context, self.page, self.cdp
-        self.context, self.page, self.cdp = None, None, None
-        for emitter, event, listener in self.listeners:
-            try:
-                emitter.remove_listener(event, listener)
-            except Exception:  # noqa: BLE001 — an emitter of a closed page: nothing to remove
-                pass
-        self.listeners = []
+        context, page, cdp, listeners = self.context, self.page, self.cdp, self.listeners
+        self.context, self.page, self.cdp, self.listeners = None, None, None, None
+        if listeners is not None:
+            listeners.tab = None
         if hand_over and page is not None and cdp is not None and not self.crashed and self.generation == self.pool.generation:
-            self.pool.hand_over(Lease(context, page, self.used, cdp, self.main_frame))
+            self.pool.hand_over(Lease(context, page, self.used, cdp, self.main_frame, listeners))
         else:
             self.pool.release_soon(context)
 
@@ -377,18 +370,19 @@ class Tab:
             self.axe_sent = self._start(self._send_axe(quietly=True))
         await self._wait_for_load(page)
         await self._settle()
-        await self._follow_quick_refresh(page)
+        context_id = await self._follow_quick_refresh(page)
         clock.lap("settle")
         result.load_ms = round((time.perf_counter() - started) * 1000)
         self.frozen = True
         for attempt in range(NAVIGATION_RETRIES + 1):
             try:
-                await self._read(result)
+                await self._read(result, context_id)
                 break
             except world.NavigatedAway:
                 if attempt == NAVIGATION_RETRIES:
                     raise
                 self.events.append("la page s'est rechargée ou a changé d'adresse pendant l'audit : auditée une fois stabilisée")
+                context_id = None
                 await self._wait_for_load(page)
         result.final_url = page.url
 
@@ -423,22 +417,25 @@ class Tab:
         except PlaywrightTimeout:
             self.events.append("le chargement de la page ne s'est pas terminé (ressource sans réponse) : auditée en l'état")
 
-    async def _follow_quick_refresh(self, page: Page) -> None:
+    async def _follow_quick_refresh(self, page: Page) -> int | None:
         """A ``<meta http-equiv="refresh">`` of at most a second is a redirect: let it happen
-        before the page is frozen, then settle on the page it leads to."""
+        before the page is frozen, then settle on the page it leads to. Returns our world in
+        the document when there was none (the audit runs in it), else None."""
         try:
             context_id = await world.create(self.cdp, self.main_frame)
             delay = await world.evaluate(self.cdp, script("quick_refresh"), context_id=context_id, timeout_s=2)
         except (world.NavigatedAway, world.PageScriptError, asyncio.TimeoutError, PlaywrightError):
-            delay = None
-        if isinstance(delay, (int, float)) and not isinstance(delay, bool):
-            try:
-                await page.wait_for_event("framenavigated", predicate=lambda frame: frame == page.main_frame,
-                                          timeout=(min(float(delay), 1.0) + 2) * 1000)
-                await self._wait_for_load(page)
-                await self._settle()
-            except PlaywrightError:  # includes the timeout: it did not go, audit what is there
-                pass
+            return None
+        if not isinstance(delay, (int, float)) or isinstance(delay, bool):
+            return context_id
+        try:
+            await page.wait_for_event("framenavigated", predicate=lambda frame: frame == page.main_frame,
+                                      timeout=(min(float(delay), 1.0) + 2) * 1000)
+            await self._wait_for_load(page)
+            await self._settle()
+        except PlaywrightError:  # includes the timeout: it did not go, audit what is there
+            pass
+        return None
 
     async def _settle(self) -> None:
         """Bounded wait for no DOM change, no fetch/XHR and no short timer for ``quiet_ms``.
@@ -464,26 +461,32 @@ class Tab:
                 pass  # mid-navigation, or a page that broke its window: keep waiting, bounded
             await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
 
-    async def _read(self, result: PageResult) -> None:
-        """Size check, axe, then the page facts, all in our isolated world of the document."""
+    async def _read(self, result: PageResult, context_id: int | None = None) -> None:
+        """Size, DOM and facts, then axe and the checks, all in our isolated world of the document
+        (``context_id``: the world already made in it, if any)."""
         crawl = self.settings.crawl
         clock = _Clock(result.phases)
-        context_id = await world.create(self.cdp, self.main_frame)
-        size = parse_page_facts(await world.call(self.cdp, script("size"), context_id=context_id, timeout_s=crawl.axe_timeout_s))
+        if context_id is None:
+            context_id = await world.create(self.cdp, self.main_frame)
+        limits = {"elements": crawl.max_dom_elements, "bytes": crawl.max_page_mb * 1_000_000, "links": crawl.max_links,
+                  "dom": self.reusable is not None}
+        read = await world.evaluate(self.cdp, _read_expression(limits), context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        read = read if isinstance(read, dict) else {}
+        size = parse_page_facts(read.get("size"))
         if not size.is_html:
             result.fail("not_html", f"la réponse n'est pas une page HTML (type « {size.content_type[:100]} »)")
             return
         if size.elements > crawl.max_dom_elements or size.html_bytes > crawl.max_page_mb * 1_000_000:
             result.fail("too_large", f"page trop volumineuse pour être auditée ({size.elements} éléments, {size.html_bytes / 1e6:.1f} Mo)")
             return
-        clock.lap("size")
+        # axe leaves the page as it found it: the facts read now are those it would see.
+        facts = parse_page_facts(read["facts"]) if isinstance(read.get("facts"), dict) else await self._facts(context_id)
+        clock.lap("read")
         if self.reusable is not None:
-            result.fingerprint = await self._fingerprint(result, context_id)
+            result.fingerprint = await self._fingerprint(result, read.get("dom"))
             clock.lap("fingerprint")
             same = await self.reusable(result.url, result.fingerprint) if result.fingerprint is not None else None
             if same is not None:
-                facts = await self._facts(context_id)
-                clock.lap("facts")
                 result.reused_from, result.facts, result.title = same, facts, facts.title
                 self._remember_title(result)
                 return
@@ -493,8 +496,6 @@ class Tab:
         if not isinstance(axe, dict):
             raise world.PageScriptError("axe n'a rien renvoyé")
         clock.lap("axe")
-        facts = await self._facts(context_id)
-        clock.lap("facts")
         checks = await self._run_checks(result.url, context_id)
         clock.lap("checks")
         for check in checks:
@@ -537,9 +538,8 @@ class Tab:
         crawl = self.settings.crawl
         return parse_page_facts(await world.call(self.cdp, script("page_facts"), crawl.max_links, context_id=context_id, timeout_s=crawl.axe_timeout_s))
 
-    async def _fingerprint(self, result: PageResult, context_id: int) -> str | None:
+    async def _fingerprint(self, result: PageResult, dom: object) -> str | None:
         """The page's fingerprint, or None when any part of it cannot be read (then: full audit)."""
-        dom = await world.call(self.cdp, script("dom_state"), context_id=context_id, timeout_s=self.settings.crawl.axe_timeout_s)
         resources = await self.resources.tokens()
         if not isinstance(dom, str) or resources is None or self.context is None or self.context.browser is None:
             return None
@@ -568,6 +568,79 @@ class Tab:
             return (await asyncio.wait_for(self.document.body(), 5))[:65536] if self.document is not None else None
         except (PlaywrightError, asyncio.TimeoutError):
             return None
+
+
+@cache
+def _read_expression_head() -> str:
+    parts = ", ".join(f"({script(name).strip().rstrip(';')})" for name in ("size", "dom_state", "page_facts"))
+    return f"({script('page_read').strip().rstrip(';')})({parts}, "
+
+
+def _read_expression(limits: dict) -> str:
+    return f"{_read_expression_head()}{json.dumps(limits)})"
+
+
+class _Listeners:
+    """What the page and its context tell us, registered once per context and pointed at the tab
+    holding it: a context handed from démarche to démarche keeps its listeners. Adding or
+    removing a page listener is a message to Playwright's driver (an event subscription), a
+    dozen per démarche when each tab added and removed its own. Between two tabs (the wipe),
+    dialogs are left, popups closed and any request the old document still makes is refused."""
+
+    def __init__(self, context: BrowserContext, page: Page, cdp: CDPSession):
+        self.tab: Tab | None = None
+        self.page, self.cdp, self.requests = page, cdp, False
+        context.on("page", self._popup)
+        page.on("dialog", self._dialog)
+        page.on("crash", self._crash)
+        page.on("response", self._response)
+        cdp.on("Fetch.requestPaused", self._paused)
+
+    def follow_requests(self) -> None:
+        """The main frame's requests, for the fingerprint (``Tab.reusable``)."""
+        if not self.requests:
+            self.requests = True
+            self.page.on("request", self._request)
+            self.page.on("requestfinished", self._finished)
+            self.page.on("requestfailed", self._failed)
+
+    def _request(self, request) -> None:
+        if self.tab is not None:
+            self.tab._on_resource_request(request)
+
+    def _finished(self, request) -> None:
+        if self.tab is not None:
+            self.tab.resources.finished(request)
+
+    def _failed(self, request) -> None:
+        if self.tab is not None:
+            self.tab.resources.failed(request)
+
+    def _popup(self, popup: Page) -> None:
+        if self.tab is not None:
+            self.tab._on_popup(popup)
+        elif popup is not self.page:
+            asyncio.ensure_future(quietly(popup.close()))
+
+    def _dialog(self, dialog: Dialog) -> None:
+        if self.tab is not None:
+            self.tab._on_dialog(dialog)
+        else:
+            leave(dialog)
+
+    def _crash(self, page: Page) -> None:
+        if self.tab is not None:
+            self.tab._on_crash(page)
+
+    def _response(self, response: Response) -> None:
+        if self.tab is not None:
+            self.tab._on_response(response)
+
+    def _paused(self, event: dict) -> None:
+        if self.tab is not None:
+            self.tab._on_request(event)
+        else:
+            asyncio.ensure_future(quietly(self.cdp.send("Fetch.failRequest", {"requestId": event["requestId"], "errorReason": "Aborted"})))
 
 
 class _Clock:
