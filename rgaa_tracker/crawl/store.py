@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import insert, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -223,17 +223,18 @@ def _record_page(*, session: Session, run: CrawlRun, target: Target, role: str, 
 def _copy_results(session: Session, page: PageAudit, source_id: int) -> None:
     """The rows of the audit reused, copied under this page: every reader (findings, indicators,
     reports, ``runs show``) sees this night's page exactly as a full audit would have stored it,
-    without knowing about reuse. A few rows per page, against axe's seconds."""
+    without knowing about reuse. Copied inside the database (``INSERT … SELECT``): a reused
+    page is most pages of a night, and building ORM objects row by row was most of its storing."""
     source = session.get(PageAudit, source_id)
     if source is None or source.evidence_path is None:
         raise LookupError(f"audit réutilisé introuvable ({source_id})")
     page.reused_from_id = source.reused_from_id or source.id  # the full audit, never a chain
     page.evidence_path, page.violations_count = source.evidence_path, source.violations_count
-    for row in session.exec(select(CriterionResult).where(CriterionResult.page_audit_id == source.id)).all():
-        session.add(CriterionResult(page_audit_id=page.id, criterion=row.criterion, status=row.status, nodes=row.nodes))
-    for row in session.exec(select(RuleResult).where(RuleResult.page_audit_id == source.id)).all():
-        session.add(RuleResult(page_audit_id=page.id, rule=row.rule, source=row.source, outcome=row.outcome, impact=row.impact,
-                               criteria=row.criteria, nodes=row.nodes, help=row.help))
+    for model, columns in ((CriterionResult, ("criterion", "status", "nodes")),
+                           (RuleResult, ("rule", "source", "outcome", "impact", "criteria", "nodes", "help"))):
+        table = model.__table__
+        rows = select(literal(page.id).label("page_audit_id"), *(table.c[name] for name in columns)).where(table.c.page_audit_id == source.id)
+        session.execute(insert(table).from_select(["page_audit_id", *columns], rows))
 
 
 def evidence_of(result: PageResult) -> dict:
