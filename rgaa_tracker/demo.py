@@ -194,7 +194,10 @@ def _handler(pages: dict[str, str]) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the browser stopped wanting it (a favicon cut short by the next navigation)
 
         def log_message(self, *args) -> None:
             pass
