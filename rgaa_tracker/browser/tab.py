@@ -15,7 +15,6 @@ Each page has a time budget: it ends with an audit or an error code, never hangs
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import Counter
@@ -470,7 +469,8 @@ class Tab:
             context_id = await world.create(self.cdp, self.main_frame)
         limits = {"elements": crawl.max_dom_elements, "bytes": crawl.max_page_mb * 1_000_000, "links": crawl.max_links,
                   "dom": self.reusable is not None}
-        read = await world.evaluate(self.cdp, _read_expression(limits), context_id=context_id, timeout_s=crawl.axe_timeout_s)
+        read = await world.call(self.cdp, script("page_read"), limits, context_id=context_id, timeout_s=crawl.axe_timeout_s,
+                                prefix_args=_read_parts())
         read = read if isinstance(read, dict) else {}
         size = parse_page_facts(read.get("size"))
         if not size.is_html:
@@ -571,13 +571,9 @@ class Tab:
 
 
 @cache
-def _read_expression_head() -> str:
-    parts = ", ".join(f"({script(name).strip().rstrip(';')})" for name in ("size", "dom_state", "page_facts"))
-    return f"({script('page_read').strip().rstrip(';')})({parts}, "
-
-
-def _read_expression(limits: dict) -> str:
-    return f"{_read_expression_head()}{json.dumps(limits)})"
+def _read_parts() -> str:
+    """The functions ``page_read.js`` composes, as arguments of its call."""
+    return ", ".join(f"({script(name).strip().rstrip(';')})" for name in ("size", "dom_state", "page_facts"))
 
 
 class _Listeners:
