@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
+from functools import cache
 from pathlib import Path
 
+import playwright as playwright_package
 from playwright.async_api import Browser, Playwright
+from playwright.async_api import Error as PlaywrightError
 
 from ..errors import ConfigError
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
+FEATURES = "--disable-features="
+# Playwright's own list in its driver: an array of plain string literals, one per line (a
+# conditional entry is left out, so the switch read would not match and nothing is merged).
+_PLAYWRIGHT_LIST = re.compile(r"\bdisabledFeatures\s*=\s*(?:\([^)]*\)\s*=>\s*)?\[(.*?)\]", re.S)
+_PLAIN_NAME = re.compile(r"""^\s*["']([A-Za-z0-9_]+)["'],?\s*$""", re.M)
 SYSTEM_BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 NO_BROWSER = (
     "Aucun navigateur Chromium trouvé. Installez-en un (Debian : « apt-get install -y chromium » ; "
@@ -57,10 +66,55 @@ def sandboxed(settings: Settings) -> bool:
 
 
 async def launch(playwright: Playwright, settings: Settings) -> Browser:
+    """Chromium with the configured flags and ``browser.disable_features`` merged into Playwright's
+    own ``--disable-features`` switch: Chromium honours the last such switch only, so a second
+    one would silently turn Playwright's list back on. The merged switch is checked on the
+    running browser's command line; when it cannot be merged (a Playwright whose list cannot be
+    read), the browser starts without our features, with a warning, rather than without Playwright's."""
     executable = find_executable(settings, playwright.chromium.executable_path)
     # Playwright adds --no-sandbox itself unless told chromium_sandbox; a stray flag in the
     # configured args must not turn the sandbox off behind the setting's back.
     args = [arg for arg in settings.browser.args if arg != "--no-sandbox"]
-    return await playwright.chromium.launch(
-        executable_path=executable, headless=settings.browser.headless, args=args, chromium_sandbox=sandboxed(settings)
-    )
+    options = {"executable_path": executable, "headless": settings.browser.headless, "chromium_sandbox": sandboxed(settings)}
+    wanted = [*settings.browser.disable_features, *(name for arg in args if arg.startswith(FEATURES) for name in arg[len(FEATURES):].split(",") if name)]
+    own = playwright_disabled_features()
+    if wanted and own:
+        merged = FEATURES + ",".join(dict.fromkeys([*own, *wanted]))
+        rest = [arg for arg in args if not arg.startswith(FEATURES)]
+        browser = await playwright.chromium.launch(**options, args=[*rest, merged], ignore_default_args=[FEATURES + ",".join(own)])
+        if await _features_switches(browser) in ([merged], None):
+            return browser
+        await browser.close()
+    if wanted and settings.browser.disable_features:
+        logger.warning("Chromium starts without browser.disable_features (%s): Playwright's own list could not be merged with it",
+                       ",".join(settings.browser.disable_features))
+    return await playwright.chromium.launch(**options, args=args)
+
+
+@cache
+def playwright_disabled_features() -> tuple[str, ...] | None:
+    """The features Playwright turns off in Chromium, read from its driver (None: not found)."""
+    lib = Path(playwright_package.__file__).resolve().parent / "driver" / "package" / "lib"
+    for path in (lib / "server" / "chromium" / "chromiumSwitches.js", lib / "coreBundle.js"):
+        try:
+            source = path.read_text("utf-8")
+        except OSError:
+            continue
+        found = _PLAYWRIGHT_LIST.search(source)
+        if found and (names := tuple(_PLAIN_NAME.findall(found.group(1)))):
+            return names
+    return None
+
+
+async def _features_switches(browser: Browser) -> list[str] | None:
+    """The ``--disable-features`` switches on the running browser's command line (None: not
+    readable here, e.g. no ``/proc``)."""
+    try:
+        session = await browser.new_browser_cdp_session()
+        processes = (await session.send("SystemInfo.getProcessInfo"))["processInfo"]
+        await session.detach()
+        pid = next(int(p["id"]) for p in processes if p.get("type") == "browser")
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+    except (OSError, StopIteration, KeyError, TypeError, ValueError, PlaywrightError):
+        return None
+    return [arg for arg in argv if arg.startswith(FEATURES)]
