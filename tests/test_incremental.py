@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Response
 from sqlmodel import Session, select
 
 from rgaa_tracker import findings as findings_module
@@ -86,7 +87,18 @@ def reused(pages: dict[str, PageAudit]) -> dict[str, bool]:
 def test_unchanged_pages_reuse_their_audit_and_any_change_audits_afresh(engine, settings, tmp_path, corpus, monkeypatch):
     root, base = corpus
     add_demarches(engine, tmp_path, [[name, f"Démarche {name}", "MEF", f"{base}/{name}/index.html"] for name in NAMES])
+    asked: list[str] = []
+    body = Response.body
+
+    async def counted(response):  # the real call, counted: asked for the fingerprint and the checks' source head
+        asked.append(response.url)
+        return await body(response)
+
+    monkeypatch.setattr(Response, "body", counted)
     first = run_crawl(engine=engine, settings=settings, concurrency=2)
+    monkeypatch.setattr(Response, "body", body)
+    documents = [f"{base}/{name}/{page}" for name in NAMES for page in ("index.html", "accessibilite.html")]
+    assert sorted(url for url in asked if url in documents) == sorted(documents)  # each document's body asked once
     first_pages = pages_of(engine, first)
     assert len(first_pages) == 6 and first.pages_failed == 0
     assert not any(reused(first_pages).values())

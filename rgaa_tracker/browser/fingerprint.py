@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Request
+from playwright.async_api import Request, Response
 
 from ..settings import Settings
 
@@ -70,9 +70,20 @@ class Resources:
 
     def __init__(self) -> None:
         self.requests: dict[Request, str] = {}  # request → "pending" | "finished" | "failed"
+        self._bodies: dict[Request, asyncio.Future[bytes]] = {}
 
     def reset(self) -> None:
-        self.requests = {}
+        self.requests, self._bodies = {}, {}
+
+    async def body(self, response: Response) -> bytes:
+        """The body of ``response``, asked of the browser once however many read it: the
+        document's is hashed here and its head read again by the checks (each asking is a round
+        trip through the driver with the whole body, base64-encoded). Raises as ``body()`` does."""
+        request = response.request
+        if request not in self._bodies:
+            asking = self._bodies[request] = asyncio.ensure_future(response.body())
+            asking.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved even if nobody waits
+        return await asyncio.shield(self._bodies[request])
 
     def started(self, request: Request) -> None:
         self.requests[request] = "pending"
@@ -90,32 +101,31 @@ class Resources:
         items = list(self.requests.items())
         try:
             async with asyncio.timeout(BODY_TIMEOUT_S):
-                tokens = await asyncio.gather(*(_token(request, state) for request, state in items))
+                tokens = await asyncio.gather(*(self._token(request, state) for request, state in items))
         except (TimeoutError, PlaywrightError):
             return None
         if any(token is None for token in tokens):
             return None
         return sorted(tokens)
 
-
-async def _token(request: Request, state: str) -> str | None:
-    kind = request.resource_type
-    if request.url.startswith(("data:", "blob:")):
-        return f"{kind}|inline"  # its content is in the document or in a hashed script
-    if state != "finished" or kind in STREAMING:
-        return f"{kind}|{state}|{request.failure or ''}" if state == "failed" else f"{kind}|{state}"
-    response = await request.response()
-    if response is None:
-        return f"{kind}|no-response"
-    status = response.status
-    content_type = response.headers.get("content-type", "")
-    if 300 <= status < 400:
-        return f"{kind}|{status}|{response.headers.get('location', '')}"
-    try:
-        body = await response.body()
-    except PlaywrightError:
-        return None  # evicted from the browser's buffer: unknown, so no reuse
-    return f"{kind}|{status}|{content_type}|{hashlib.sha256(body).hexdigest()}"
+    async def _token(self, request: Request, state: str) -> str | None:
+        kind = request.resource_type
+        if request.url.startswith(("data:", "blob:")):
+            return f"{kind}|inline"  # its content is in the document or in a hashed script
+        if state != "finished" or kind in STREAMING:
+            return f"{kind}|{state}|{request.failure or ''}" if state == "failed" else f"{kind}|{state}"
+        response = await request.response()
+        if response is None:
+            return f"{kind}|no-response"
+        status = response.status
+        content_type = response.headers.get("content-type", "")
+        if 300 <= status < 400:
+            return f"{kind}|{status}|{response.headers.get('location', '')}"
+        try:
+            body = await self.body(response)
+        except PlaywrightError:
+            return None  # evicted from the browser's buffer: unknown, so no reuse
+        return f"{kind}|{status}|{content_type}|{hashlib.sha256(body).hexdigest()}"
 
 
 def combine(*, judge: str, final_url: str, dom: str, resources: list[str], earlier_titles: dict[str, str], popups: int) -> str:

@@ -563,9 +563,10 @@ class Tab:
         return await run_checks(probe, self.checks)
 
     async def _source_head(self) -> bytes | None:
-        """The first 64 KB of the document as served, for what the DOM no longer shows."""
+        """The first 64 KB of the document as served, for what the DOM no longer shows (its body
+        read once for the fingerprint too)."""
         try:
-            return (await asyncio.wait_for(self.document.body(), 5))[:65536] if self.document is not None else None
+            return (await asyncio.wait_for(self.resources.body(self.document), 5))[:65536] if self.document is not None else None
         except (PlaywrightError, asyncio.TimeoutError):
             return None
 
