@@ -111,8 +111,10 @@ async def _features_switches(browser: Browser) -> list[str] | None:
     readable here, e.g. no ``/proc``)."""
     try:
         session = await browser.new_browser_cdp_session()
-        processes = (await session.send("SystemInfo.getProcessInfo"))["processInfo"]
-        await session.detach()
+        try:
+            processes = (await session.send("SystemInfo.getProcessInfo"))["processInfo"]
+        finally:
+            await session.detach()
         pid = next(int(p["id"]) for p in processes if p.get("type") == "browser")
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
     except (OSError, StopIteration, KeyError, TypeError, ValueError, PlaywrightError):
