@@ -280,12 +280,10 @@ class BrowserPool:
             if made is not None:
                 await _close_quietly(made[1])
         kept, self._kept = list(self._kept), deque()
-        if kept:  # the wipes under way end within their own bound; their contexts close here
+        for task in kept:  # no démarche will take these contexts: not wiped, closed with their browser
+            task.cancel()
+        if kept:
             await asyncio.wait(kept, timeout=handover.WIPE_TIMEOUT_S + 5)
-        for task in kept:
-            made = task.result() if task.done() and not task.cancelled() and task.exception() is None else None
-            if made is not None:
-                await _close_quietly(made[1].context)
         if self._closing:
             await asyncio.wait(list(self._closing), timeout=15)
         async with self.lock:
