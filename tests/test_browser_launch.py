@@ -33,11 +33,15 @@ def _settings(**browser):
     return settings.model_copy(update={"browser": settings.browser.model_copy(update=browser)})
 
 
+READ_SWITCHES = executable._features_switches
+
+
 async def _switches(settings) -> list[list[str]]:
+    """The features of each ``--disable-features`` switch of a browser launched as the crawl does."""
     async with async_playwright() as playwright:
         browser = await launch(playwright, settings)
         try:
-            switches = await executable._features_switches(browser)
+            switches = await READ_SWITCHES(browser)
         finally:
             await browser.close()
     assert switches is not None, "the browser's command line could not be read"
@@ -59,15 +63,36 @@ def test_a_configured_disable_features_flag_is_merged_too():
     assert {"Translate", SPARE, *playwright_disabled_features()} <= set(switches[0])
 
 
-def test_a_list_that_cannot_be_merged_leaves_playwrights_alone(monkeypatch, caplog):
-    """Our reading of Playwright's list is wrong (a newer driver computes it otherwise): the
-    browser we launched carries two switches, so it is closed and started again without ours."""
-    monkeypatch.setattr(executable, "playwright_disabled_features", lambda: ("NotPlaywrightsList",))
+@pytest.mark.parametrize("failure", ["misread", "unreadable"])
+def test_a_merge_that_does_not_hold_leaves_playwrights_list_alone(failure, monkeypatch, caplog):
+    """Our reading of Playwright's list is wrong (a newer driver computes it otherwise: the
+    browser carries two switches), or the command line cannot be read back: the browser is
+    closed and started again without ours, once with a warning, and not tried again."""
+    own = set(playwright_disabled_features())  # Playwright's, as read from its driver
+    monkeypatch.setattr(executable, "_merge_failed", False)  # and put back as it was after the test
+    if failure == "misread":
+        monkeypatch.setattr(executable, "playwright_disabled_features", lambda: ("NotPlaywrightsList",))
+    else:
+        async def unreadable(_browser):
+            return None
+        monkeypatch.setattr(executable, "_features_switches", unreadable)
     with caplog.at_level(logging.WARNING, logger=executable.logger.name):
-        switches = asyncio.run(_switches(_settings()))
-    assert len(switches) == 1 and SPARE not in switches[0]
-    assert set(playwright_disabled_features()) <= set(switches[0])  # Playwright's, untouched
-    assert any("disable_features" in record.getMessage() for record in caplog.records)
+        launches = [asyncio.run(_switches(_settings())) for _ in range(2)]
+    for switches in launches:
+        assert len(switches) == 1 and SPARE not in switches[0] and own <= set(switches[0])
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "--disable-features" in r.getMessage()]
+    assert len(warnings) == 1 and SPARE in warnings[0].getMessage()
+
+
+def _renderers_now() -> set[int]:
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "--type=renderer" in child.cmdline():
+                found.add(child.pid)
+        except psutil.Error:
+            pass
+    return found
 
 
 class _Renderers:
@@ -111,9 +136,8 @@ async def _renderers_forked(settings, base_url: str, navigations: int) -> int:
             await page.goto(f"{base_url}/page0.html")
             pages.append(page)
         await asyncio.sleep(0.5)  # the renderers of the start, spare included, are up
+        before = _renderers_now()
         with _Renderers() as renderers:
-            await asyncio.sleep(0.1)
-            before = set(renderers.seen)
             for number in range(1, navigations + 1):
                 await asyncio.gather(*(page.goto(f"{base_url}/page{number}.html") for page in pages))
             await asyncio.sleep(0.3)
@@ -132,5 +156,6 @@ def test_two_contexts_navigating_in_turn_keep_their_renderers(tmp_path):
         without = asyncio.run(_renderers_forked(_settings(disable_features=[]), base_url, 12))
     finally:
         server.shutdown()
+        server.server_close()
     assert ours <= 2, f"{ours} renderer processes forked for 24 navigations"
     assert without > ours  # the control: Chromium's spare renderer, thrown away navigation after navigation

@@ -4,6 +4,7 @@ the settings or the usual paths, since Playwright's own browser download is not 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -20,6 +21,8 @@ from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 FEATURES = "--disable-features="
+CHECK_TIMEOUT_S = 5
+_merge_failed = False  # the merge did not hold once: this process launches as configured from then on
 # Playwright's own list in its driver: an array of plain string literals, one per line (a
 # conditional entry is left out, so the switch read would not match and nothing is merged).
 _PLAYWRIGHT_LIST = re.compile(r"\bdisabledFeatures\s*=\s*(?:\([^)]*\)\s*=>\s*)?\[(.*?)\]", re.S)
@@ -69,8 +72,10 @@ async def launch(playwright: Playwright, settings: Settings) -> Browser:
     """Chromium with the configured flags and ``browser.disable_features`` merged into Playwright's
     own ``--disable-features`` switch: Chromium honours the last such switch only, so a second
     one would silently turn Playwright's list back on. The merged switch is checked on the
-    running browser's command line; when it cannot be merged (a Playwright whose list cannot be
-    read), the browser starts without our features, with a warning, rather than without Playwright's."""
+    running browser's command line. When it does not hold there or cannot be read (a Playwright
+    whose list we misread, no ``/proc``), the browser starts again as configured, with one
+    warning, and the process does not try merging again."""
+    global _merge_failed
     executable = find_executable(settings, playwright.chromium.executable_path)
     # Playwright adds --no-sandbox itself unless told chromium_sandbox; a stray flag in the
     # configured args must not turn the sandbox off behind the setting's back.
@@ -78,17 +83,32 @@ async def launch(playwright: Playwright, settings: Settings) -> Browser:
     options = {"executable_path": executable, "headless": settings.browser.headless, "chromium_sandbox": sandboxed(settings)}
     wanted = [*settings.browser.disable_features, *(name for arg in args if arg.startswith(FEATURES) for name in arg[len(FEATURES):].split(",") if name)]
     own = playwright_disabled_features()
-    if wanted and own:
+    if wanted and own and not _merge_failed:
         merged = FEATURES + ",".join(dict.fromkeys([*own, *wanted]))
         rest = [arg for arg in args if not arg.startswith(FEATURES)]
         browser = await playwright.chromium.launch(**options, args=[*rest, merged], ignore_default_args=[FEATURES + ",".join(own)])
-        if await _features_switches(browser) in ([merged], None):
+        try:
+            switches = await asyncio.wait_for(_features_switches(browser), CHECK_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            switches = None
+        except BaseException:
+            await _close_quietly(browser)
+            raise
+        if switches == [merged]:
             return browser
-        await browser.close()
-    if wanted and settings.browser.disable_features:
-        logger.warning("Chromium starts without browser.disable_features (%s): Playwright's own list could not be merged with it",
-                       ",".join(settings.browser.disable_features))
+        await _close_quietly(browser)
+    if wanted and not _merge_failed:
+        _merge_failed = True
+        logger.warning("Chromium starts without the features merged into Playwright's --disable-features (%s): "
+                       "Playwright's list could not be read, or the merge did not show on the browser's command line", ",".join(wanted))
     return await playwright.chromium.launch(**options, args=args)
+
+
+async def _close_quietly(browser: Browser) -> None:
+    try:
+        await asyncio.wait_for(browser.close(), CHECK_TIMEOUT_S * 3)
+    except (PlaywrightError, asyncio.TimeoutError):
+        pass
 
 
 @cache
@@ -108,7 +128,7 @@ def playwright_disabled_features() -> tuple[str, ...] | None:
 
 async def _features_switches(browser: Browser) -> list[str] | None:
     """The ``--disable-features`` switches on the running browser's command line (None: not
-    readable here, e.g. no ``/proc``)."""
+    readable here, e.g. no ``/proc``: then the merge is not trusted)."""
     try:
         session = await browser.new_browser_cdp_session()
         try:

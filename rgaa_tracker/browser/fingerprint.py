@@ -76,10 +76,13 @@ class Resources:
         self.requests, self._bodies = {}, {}
 
     async def body(self, response: Response) -> bytes:
-        """The body of ``response``, asked of the browser once however many read it: the
-        document's is hashed here and its head read again by the checks (each asking is a round
-        trip through the driver with the whole body, base64-encoded). Raises as ``body()`` does."""
+        """The body of ``response``; a document's is asked of the browser once however many read
+        it (hashed here, its head read again by the checks: each asking is a round trip through
+        the driver with the whole body, base64-encoded). Only documents' are kept until the next
+        page: a page's images and fonts are hashed and dropped. Raises as ``body()`` does."""
         request = response.request
+        if request.resource_type != "document":
+            return await response.body()
         if request not in self._bodies:
             asking = self._bodies[request] = asyncio.ensure_future(response.body())
             asking.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved even if nobody waits

@@ -57,6 +57,7 @@ class BrowserPool:
         self._closing: set[asyncio.Task] = set()
         # Contexts handed back at the end of a démarche, each being wiped for the next one.
         self._kept: deque[asyncio.Task] = deque()
+        self._late: set[asyncio.Task] = set()  # wipes the next démarche stopped waiting for (``_take_kept``)
         self._origins: dict[BrowserContext, set[str]] = {}  # what each context's pages loaded from
         self.browser: Browser | None = None
         self.served = 0
@@ -188,6 +189,7 @@ class BrowserPool:
             try:
                 made = await asyncio.wait_for(asyncio.shield(task), handover.WAIT_S)
             except asyncio.TimeoutError:
+                self._late.add(task)
                 task.add_done_callback(self._close_late)
                 made = None
             except Exception:  # noqa: BLE001 — a wipe that broke: that context is not used again
@@ -201,6 +203,7 @@ class BrowserPool:
         return None
 
     def _close_late(self, task: asyncio.Task) -> None:
+        self._late.discard(task)
         made = task.result() if not task.cancelled() and task.exception() is None else None
         if made is not None:
             self.release_soon(made[1].context)
@@ -279,7 +282,7 @@ class BrowserPool:
             made = spare.result() if spare.done() and not spare.cancelled() and spare.exception() is None else None
             if made is not None:
                 await _close_quietly(made[1])
-        kept, self._kept = list(self._kept), deque()
+        kept, self._kept = [*self._kept, *self._late], deque()
         for task in kept:  # no démarche will take these contexts: not wiped, closed with their browser
             task.cancel()
         if kept:
