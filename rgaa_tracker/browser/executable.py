@@ -25,7 +25,7 @@ CHECK_TIMEOUT_S = 5
 _merge_failed = False  # the merge did not hold once: this process launches as configured from then on
 # Playwright's own list in its driver: an array of plain string literals, one per line (a
 # conditional entry is left out, so the switch read would not match and nothing is merged).
-_PLAYWRIGHT_LIST = re.compile(r"\bdisabledFeatures\s*=\s*(?:\([^)]*\)\s*=>\s*)?\[(.*?)\]", re.S)
+_PLAYWRIGHT_LIST = re.compile(r"disabledFeatures\s*=\s*(?:\([^)]*\)\s*=>\s*)?\[(.*?)\]", re.S)
 _PLAIN_NAME = re.compile(r"""^\s*["']([A-Za-z0-9_]+)["'],?\s*$""", re.M)
 SYSTEM_BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 NO_BROWSER = (
@@ -120,9 +120,12 @@ def playwright_disabled_features() -> tuple[str, ...] | None:
             source = path.read_text("utf-8")
         except OSError:
             continue
-        found = _PLAYWRIGHT_LIST.search(source)
-        if found and (names := tuple(_PLAIN_NAME.findall(found.group(1)))):
-            return names
+        at = source.find("disabledFeatures")
+        while at >= 0:  # the literal first: a regex search through the 3.6 MB bundle costs 13 ms
+            found = _PLAYWRIGHT_LIST.match(source, at)
+            if found and (names := tuple(_PLAIN_NAME.findall(found.group(1)))):
+                return names
+            at = source.find("disabledFeatures", at + 1)
     return None
 
 

@@ -480,7 +480,7 @@ class Tab:
             result.fail("too_large", f"page trop volumineuse pour être auditée ({size.elements} éléments, {size.html_bytes / 1e6:.1f} Mo)")
             return
         # axe leaves the page as it found it: the facts read now are those it would see.
-        facts = parse_page_facts(read["facts"]) if isinstance(read.get("facts"), dict) else await self._facts(context_id)
+        facts = parse_page_facts(read.get("facts"))
         clock.lap("read")
         if self.reusable is not None:
             result.fingerprint = await self._fingerprint(result, read.get("dom"))
@@ -533,10 +533,6 @@ class Tab:
         self.titles[result.url] = result.title
         if result.final_url:  # a start page that redirected is the same page under its final address
             self.titles[result.final_url] = result.title
-
-    async def _facts(self, context_id: int) -> PageFacts:
-        crawl = self.settings.crawl
-        return parse_page_facts(await world.call(self.cdp, script("page_facts"), crawl.max_links, context_id=context_id, timeout_s=crawl.axe_timeout_s))
 
     async def _fingerprint(self, result: PageResult, dom: object) -> str | None:
         """The page's fingerprint, or None when any part of it cannot be read (then: full audit)."""
